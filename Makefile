@@ -1,0 +1,65 @@
+# Developer entry points. `make test` builds .venv on first use.
+PY ?= python3
+VENV := .venv
+PYTHON ?= $(VENV)/bin/python
+OLDEST := .venv-oldest
+
+# The oldest corner of the support matrix. Flask-SQLAlchemy-Lite needs Flask 3, so it
+# is left out here; Werkzeug is not pinned (Flask 2.3.3 runs on Werkzeug 3.1).
+OLDEST_PINS := 'flask==2.3.*' 'flask-sqlalchemy==3.0.*' 'sqlalchemy[asyncio]==2.0.*' 'asgiref==3.7.*'
+DRIVERS := 'psycopg[binary]>=3.1' 'asyncpg>=0.29' 'pymysql>=1.1' 'aiomysql>=0.2' \
+	'aiosqlite>=0.20' cryptography
+
+LINT_DIRS := $(wildcard flask_txtest tests examples benchmarks)
+
+# Re-run the editable install when the package first appears (setuptools maps only the
+# packages it found at install time).
+PKG_MARKER := $(wildcard flask_txtest/__init__.py)
+
+# Only build the default venv when the tests run with it.
+ifeq ($(PYTHON),$(VENV)/bin/python)
+TEST_DEPS := venv
+endif
+
+.PHONY: venv test demo lint docs matrix clean distclean
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: pyproject.toml $(PKG_MARKER)
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q -e '.[dev]'
+	touch $@
+
+test: $(TEST_DEPS)
+	PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(PYTHON) tests/run_tests.py $(ARGS)
+
+demo: venv
+	$(VENV)/bin/python -m unittest discover -s examples/todo_app -t examples -v
+
+lint: venv
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)
+	$(VENV)/bin/mypy --strict flask_txtest
+
+docs: venv
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+matrix: $(OLDEST)/.stamp
+	$(MAKE) test PYTHON=$(OLDEST)/bin/python ARGS='$(ARGS)'
+
+$(OLDEST)/.stamp: Makefile pyproject.toml $(PKG_MARKER)
+	test -x $(OLDEST)/bin/python || $(PY) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q $(OLDEST_PINS) $(DRIVERS)
+	$(OLDEST)/bin/python -m pip install -q --no-deps -e .
+	$(OLDEST)/bin/python -m pip check
+	$(OLDEST)/bin/python -c "import flask, flask_sqlalchemy, sqlalchemy"
+	$(OLDEST)/bin/python -m pip list | grep -iE '^(flask|flask-sqlalchemy|werkzeug|sqlalchemy|asgiref) '
+	touch $@
+
+clean:
+	rm -rf site build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/.tmp
+	find . -path ./.venv -prune -o -path ./$(OLDEST) -prune -o \
+		-name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(OLDEST)
