@@ -1,0 +1,60 @@
+"""Per-backend quirks of opening, probing and ending the test transaction.
+
+One function per quirk, so every backend-specific branch of flask_txtest is here.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import sqlalchemy as sa
+
+
+def _uses_legacy_sqlite_transactions(dbapi_connection: t.Any) -> bool:
+    # pysqlite's legacy mode emits no BEGIN before SAVEPOINT, so RELEASE SAVEPOINT
+    # would commit for real; with isolation_level None we issue BEGIN ourselves.
+    return getattr(dbapi_connection, "isolation_level", None) is not None
+
+
+def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
+    """Open the test's outer transaction so that savepoints nest inside it."""
+    if connection.dialect.name != "sqlite":
+        return connection.begin()
+    dbapi_connection: t.Any = connection.connection.dbapi_connection
+    if _uses_legacy_sqlite_transactions(dbapi_connection):
+        connection.info["txtest_sqlite_isolation_level"] = dbapi_connection.isolation_level
+        dbapi_connection.isolation_level = None
+    transaction = connection.begin()
+    connection.exec_driver_sql("BEGIN")
+    return transaction
+
+
+def restore_connection(connection: sa.Connection) -> None:
+    """Undo what ``begin_outer_transaction`` changed, before the pool gets it back."""
+    if "txtest_sqlite_isolation_level" in connection.info:
+        level = connection.info.pop("txtest_sqlite_isolation_level")
+        dbapi_connection: t.Any = connection.connection.dbapi_connection
+        dbapi_connection.isolation_level = level
+
+
+def transaction_is_open(connection: sa.Connection) -> bool:
+    """Ask the database itself whether the test's outer transaction is still open.
+
+    SQLAlchemy's own bookkeeping cannot see a raw ``COMMIT`` or an implicit commit.
+    """
+    dbapi_connection: t.Any = connection.connection.dbapi_connection
+    name = connection.dialect.name
+    if name == "sqlite":
+        return bool(dbapi_connection.in_transaction)
+    if name == "postgresql":
+        info = getattr(dbapi_connection, "info", None)
+        status = getattr(info, "transaction_status", None)
+        if status is not None:  # psycopg 3
+            return int(status) != 0  # 0 is IDLE: no transaction open
+        return True
+    if name in ("mysql", "mariadb"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT @@in_transaction")
+            row = cursor.fetchone()
+        return bool(row and row[0])
+    return True

@@ -1,0 +1,15 @@
+"""The exceptions flask_txtest raises: each message says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class TxtestError(Exception):
+    """Base class of every error flask_txtest raises."""
+
+
+class ConfigurationError(TxtestError):
+    """The test case or ``isolate()`` call is configured in a way that cannot work."""
+
+
+class IsolationError(TxtestError):
+    """The test's isolation was broken: data could have reached the database for good."""

@@ -1,0 +1,168 @@
+"""The core: one connection and one outer transaction per database, rolled back at the end.
+
+``isolate()`` knows nothing of unittest; the TestCase classes are thin glue over it.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import typing as t
+
+import sqlalchemy as sa
+from flask import Flask
+
+from . import _dialects
+from ._errors import ConfigurationError, IsolationError
+from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
+from ._schema import create_missing_tables, default_step, ensure_schema
+from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
+from ._urls import database_key, safe_url
+from ._watch import start_watching, stop_watching, watch_engine
+
+
+class Connections(dict[t.Any, sa.Connection]):
+    """The test connections by bind key; an unknown key names the known ones."""
+
+    def __missing__(self, key: t.Any) -> sa.Connection:
+        known = ", ".join(repr(each) for each in self)
+        raise ConfigurationError(
+            f"Unknown bind key {key!r}: this test isolates {known}. Use a key of "
+            "SQLALCHEMY_BINDS (None for the default database), or an extra engine itself."
+        )
+
+
+class Isolation:
+    """What ``isolate()`` yields: the test connections and what they isolate."""
+
+    def __init__(self, app: Flask | None, targets: Targets, connections: Connections) -> None:
+        self.app = app
+        self.targets = targets
+        #: The test connection of each bind key (``None``: the default database).
+        self.connections = connections
+
+    @property
+    def connection(self) -> sa.Connection:
+        """The test connection of the default database."""
+        return self.connections[None]
+
+    @property
+    def db(self) -> t.Any:
+        return self.targets.db
+
+
+def _ended_from_inside(engine: sa.Engine) -> IsolationError:
+    return IsolationError(
+        f"The test transaction on {safe_url(engine)} was ended from inside the test: "
+        "the database reports no open transaction. A raw COMMIT, or a statement that "
+        "commits implicitly (DDL, TRUNCATE or LOCK TABLES on MariaDB/MySQL), did this, "
+        "so what the test wrote before it may be in the database for good. Use "
+        "session.commit() (a savepoint release in tests) instead of raw COMMIT, and "
+        "run DDL in create_schema rather than in the test."
+    )
+
+
+def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> sa.Connection:
+    """A connection in a transaction that ``stack`` rolls back and closes."""
+    outer = pinned_connection(engine)
+    if outer is not None:
+        # Already isolated (class-level data): this layer is a savepoint inside it.
+        savepoint = outer.begin_nested()
+        stack.callback(lambda: savepoint.rollback() if savepoint.is_active else None)
+        return outer
+
+    watch_engine(engine)
+    connection = engine.connect()
+    try:
+        transaction = _dialects.begin_outer_transaction(connection)
+    except BaseException:
+        connection.close()
+        raise
+    watch = start_watching(connection)
+
+    def end() -> None:
+        try:
+            # The database opens the transaction at the first statement: before it,
+            # "no transaction" is no sign of a commit.
+            ended = (
+                watch.used
+                and not connection.invalidated
+                and not _dialects.transaction_is_open(connection)
+            )
+            stop_watching(connection)
+            transaction.rollback()
+            _dialects.restore_connection(connection)
+        finally:
+            connection.close()
+        if ended:
+            raise _ended_from_inside(engine)
+
+    stack.callback(end)
+    return connection
+
+
+@contextlib.contextmanager
+def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator[Isolation]:
+    """Pin ``targets`` to fresh test transactions for the duration of the block."""
+    with contextlib.ExitStack() as stack:
+        by_database: dict[t.Hashable, sa.Connection] = {}
+        connections = Connections()
+        for key, engine in targets.engines.items():
+            database = database_key(engine)
+            if database not in by_database:
+                by_database[database] = _open_outer_transaction(stack, engine)
+            connections[key] = by_database[database]
+            pin_engine(stack, engine, by_database[database])
+        for factory in targets.sessionmakers:
+            pin_sessionmaker(stack, factory)
+        for scoped in targets.scoped_sessions:
+            # Sessions made before the pin would not use the test connection.
+            scoped.remove()
+            stack.callback(scoped.remove)
+        # Flask-SQLAlchemy's db.session is scoped to the app context: its sessions end
+        # with the contexts that made them, so it is not in scoped_sessions.
+        yield Isolation(app, targets, connections)
+
+
+@contextlib.contextmanager
+def isolate(
+    app: Flask | None = None,
+    *,
+    db: t.Any = None,
+    engines: cabc.Iterable[EngineSpec] = (),
+    sessionmakers: cabc.Iterable[SessionFactorySpec] = (),
+    metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
+    create_schema: bool | cabc.Callable[[], None] = True,
+) -> cabc.Iterator[Isolation]:
+    """Run the block in a transaction per database that is rolled back when it ends.
+
+    Everything that reaches the app's databases inside the block (``db.session``, raw
+    ``engine.connect()`` / ``engine.begin()``, every bind, the given extra engines and
+    session factories, requests through a test client) shares one connection and one
+    outer transaction per database; ``commit()`` releases a savepoint. Usable without
+    unittest::
+
+        with isolate(app) as iso:
+            ...
+
+    :param app: the Flask app; its ``sqlalchemy`` extension is isolated.
+    :param db: the extension, when it is not ``app.extensions["sqlalchemy"]``.
+    :param engines: extra ``Engine`` objects or ``"pkg.module:attr"`` paths.
+    :param sessionmakers: extra ``sessionmaker`` / ``scoped_session`` objects or paths.
+    :param metadata: what the schema step creates when there is no extension.
+    :param create_schema: ``True`` creates missing tables once per database per
+        process; a callable replaces that step; ``False`` skips it.
+    """
+    if app is None:
+        if db is not None:
+            raise ConfigurationError("isolate() needs the app whose db it isolates: isolate(app).")
+        app = Flask("flask_txtest.isolate")
+    targets = find_targets(
+        app, db=db, engines=engines, sessionmakers=sessionmakers, metadata=metadata
+    )
+    if create_schema is True:
+        ensure_schema(targets, lambda: create_missing_tables(targets), default_step(targets))
+    elif callable(create_schema):
+        ensure_schema(targets, create_schema, create_schema)
+    with isolate_targets(targets, app) as isolation:
+        yield isolation

@@ -1,0 +1,99 @@
+"""Pinning: making engines and session factories use the test connection, in place.
+
+Objects are patched where they live, not rebound, because references taken at import
+time (a default argument holding a ``sessionmaker``) must be covered too. Every patch is
+registered with its undo on the caller's ``ExitStack`` at the line that makes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+import weakref
+
+import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+
+from ._shared_connection import SharedConnection
+
+# Engine -> the test connection it hands out. Sessions look their engine up here when
+# they pick a bind, so every session shares the test connection (and transaction).
+_pinned: weakref.WeakKeyDictionary[sa.Engine, sa.Connection] = weakref.WeakKeyDictionary()
+
+
+def pinned_connection(engine: sa.Engine) -> sa.Connection | None:
+    return _pinned.get(engine)
+
+
+def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Connection) -> None:
+    """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``."""
+    previous_connection = _pinned.get(engine)
+    previous_connect = engine.__dict__.get("connect")
+    _pinned[engine] = connection
+    engine.connect = lambda: SharedConnection(connection)  # type: ignore[method-assign,assignment,return-value]
+
+    def unpin() -> None:
+        if previous_connection is None:
+            _pinned.pop(engine, None)
+        else:
+            _pinned[engine] = previous_connection
+        if previous_connect is None:
+            del engine.__dict__["connect"]
+        else:
+            engine.connect = previous_connect  # type: ignore[method-assign]
+
+    stack.callback(unpin)
+
+
+def _map_to_pinned(bind: t.Any) -> t.Any:
+    if isinstance(bind, sa.Engine):
+        return _pinned.get(bind, bind)
+    return bind
+
+
+_joining_classes: dict[type[sa_orm.Session], type[sa_orm.Session]] = {}
+
+
+def _joining_class(session_class: type[sa_orm.Session]) -> type[sa_orm.Session]:
+    """A subclass of ``session_class`` whose binds resolve to pinned test connections.
+
+    A session bound to a ``Connection`` joins its transaction with a SAVEPOINT; one that
+    connects through an Engine would not (see NOTES: SQLAlchemy 2.1 adopts the root
+    transaction). A subclass, not a new class, keeps the events that extensions such as
+    Flask-SQLAlchemy's modification tracking registered on ``session_class``.
+    """
+    if getattr(session_class, "_txtest_joining", False):
+        return session_class
+    joining = _joining_classes.get(session_class)
+    if joining is None:
+
+        def get_bind(self: sa_orm.Session, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            return _map_to_pinned(super(joining, self).get_bind(*args, **kwargs))  # type: ignore[arg-type]
+
+        joining = type(
+            session_class.__name__,
+            (session_class,),
+            {
+                "get_bind": get_bind,
+                "_txtest_joining": True,
+                "__module__": session_class.__module__,
+                "__qualname__": session_class.__qualname__,
+            },
+        )
+        _joining_classes[session_class] = joining
+    return joining
+
+
+def pin_sessionmaker(stack: contextlib.ExitStack, factory: sa_orm.sessionmaker[t.Any]) -> None:
+    """Make sessions from ``factory`` (made from now on) join the test transaction."""
+    original_class = factory.class_
+    original_kw = dict(factory.kw)
+    factory.class_ = _joining_class(original_class)
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+
+    def unpin() -> None:
+        factory.class_ = original_class
+        factory.kw.clear()
+        factory.kw.update(original_kw)
+
+    stack.callback(unpin)

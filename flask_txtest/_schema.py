@@ -1,0 +1,57 @@
+"""The schema step: bring each database's schema up once per process, before isolation."""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import typing as t
+import weakref
+
+import sqlalchemy as sa
+
+from ._targets import Targets
+from ._urls import database_key, is_memory_sqlite
+
+# (schema step, database) pairs already done in this process.
+_done: set[tuple[t.Hashable, t.Hashable]] = set()
+# In-memory databases live and die with their engine, so they are tracked by engine.
+_done_memory: weakref.WeakKeyDictionary[sa.Engine, set[t.Hashable]] = weakref.WeakKeyDictionary()
+
+
+def _is_done(step: t.Hashable, engine: sa.Engine) -> bool:
+    if is_memory_sqlite(engine.url):
+        return step in _done_memory.get(engine, ())
+    return (step, database_key(engine)) in _done
+
+
+def _mark_done(step: t.Hashable, engine: sa.Engine) -> None:
+    if is_memory_sqlite(engine.url):
+        _done_memory.setdefault(engine, set()).add(step)
+    else:
+        _done.add((step, database_key(engine)))
+
+
+def ensure_schema(
+    targets: Targets, create_schema: cabc.Callable[[], None], step: t.Hashable
+) -> None:
+    """Run ``create_schema`` unless every database of ``targets`` already had ``step``.
+
+    ``step`` names the schema step (the metadata, or an overriding ``create_schema``),
+    so two suites with different models each get their tables.
+    """
+    engines = list(targets.engines.values())
+    if all(_is_done(step, engine) for engine in engines):
+        return
+    create_schema()
+    for engine in engines:
+        _mark_done(step, engine)
+
+
+def default_step(targets: Targets) -> t.Hashable:
+    """The name of the default schema step of ``targets``: the metadata it creates."""
+    return tuple(id(metadata) for metadata, _ in targets.metadatas)
+
+
+def create_missing_tables(targets: Targets) -> None:
+    """The default schema step: create the tables that do not exist yet."""
+    for metadata, engine in targets.metadatas:
+        metadata.create_all(engine, checkfirst=True)

@@ -1,0 +1,216 @@
+"""Finding what a test must isolate: the app's engines and session factories.
+
+The result, a :class:`Targets`, is worked out once per app and reused by every test,
+so no test pays for discovery.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import dataclasses
+import importlib
+import typing as t
+
+import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+from flask import Flask
+
+from ._errors import ConfigurationError
+
+SessionFactory: t.TypeAlias = "sa_orm.sessionmaker[t.Any] | sa_orm.scoped_session[t.Any]"
+EngineSpec: t.TypeAlias = "sa.Engine | str"
+SessionFactorySpec: t.TypeAlias = "SessionFactory | str"
+
+
+@dataclasses.dataclass
+class Targets:
+    """Everything one app's tests pin to the test connection."""
+
+    #: Engines by bind key (``None`` for the default one); extra engines are keyed by
+    #: themselves. Order matters: the first engine is the default.
+    engines: dict[t.Any, sa.Engine]
+    sessionmakers: list[sa_orm.sessionmaker[t.Any]]
+    #: Scoped sessions to empty when a test starts and ends.
+    scoped_sessions: list[sa_orm.scoped_session[t.Any]]
+    #: The extension, if the app has one.
+    db: t.Any = None
+    #: What the default ``create_schema`` creates, and on which engine.
+    metadatas: list[tuple[sa.MetaData, sa.Engine]] = dataclasses.field(default_factory=list)
+
+
+def resolve_dotted(path: str, attribute: str) -> t.Any:
+    """Import ``"pkg.module:attr"`` (or ``"pkg.module.attr"``) and return the object."""
+    module_name, sep, attr_path = path.partition(":")
+    if not sep:
+        module_name, _, attr_path = path.rpartition(".")
+    if not module_name or not attr_path:
+        raise ConfigurationError(
+            f"{attribute} entry {path!r} is not a dotted path: write 'package.module:attribute'."
+        )
+    try:
+        obj: t.Any = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ConfigurationError(
+            f"{attribute} entry {path!r}: cannot import module {module_name!r} ({error}). "
+            "Check the spelling, or pass the object itself."
+        ) from error
+    for name in attr_path.split("."):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            raise ConfigurationError(
+                f"{attribute} entry {path!r}: {module_name!r} has no attribute {attr_path!r}. "
+                "Check the spelling, or pass the object itself."
+            ) from None
+    return obj
+
+
+def _describe(obj: t.Any) -> str:
+    return f"{obj!r} (a {type(obj).__module__}.{type(obj).__qualname__})"
+
+
+def _as_engine(spec: EngineSpec, attribute: str) -> sa.Engine:
+    obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
+    if isinstance(obj, sa.Engine):
+        return obj
+    hint = ""
+    if type(obj).__name__ == "AsyncEngine":
+        hint = " An AsyncEngine goes in async_engines, on an AsyncTransactionalTestCase."
+    raise ConfigurationError(
+        f"{attribute} expects sqlalchemy Engine objects or 'module:attribute' paths to "
+        f"them, got {_describe(obj)}.{hint}"
+    )
+
+
+def _as_session_factory(
+    spec: SessionFactorySpec, attribute: str
+) -> tuple[sa_orm.sessionmaker[t.Any], sa_orm.scoped_session[t.Any] | None]:
+    obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
+    if isinstance(obj, sa_orm.scoped_session):
+        factory = obj.session_factory
+        if isinstance(factory, sa_orm.sessionmaker):
+            return factory, obj
+    if isinstance(obj, sa_orm.sessionmaker):
+        return obj, None
+    hint = ""
+    if type(obj).__name__ == "async_sessionmaker":
+        hint = " An async_sessionmaker goes in async_sessionmakers, on an async test case."
+    elif isinstance(obj, sa_orm.Session):
+        hint = " Pass the sessionmaker that makes the session, not a session."
+    raise ConfigurationError(
+        f"{attribute} expects sqlalchemy sessionmaker or scoped_session objects or "
+        f"'module:attribute' paths to them, got {_describe(obj)}.{hint}"
+    )
+
+
+def _engines_of(factory: sa_orm.sessionmaker[t.Any]) -> list[sa.Engine]:
+    binds: list[t.Any] = [factory.kw.get("bind")]
+    binds.extend((factory.kw.get("binds") or {}).values())
+    return [bind for bind in binds if isinstance(bind, sa.Engine)]
+
+
+def find_extension(app: Flask) -> t.Any:
+    return app.extensions.get("sqlalchemy")
+
+
+def _is_flask_sqlalchemy(db: t.Any) -> bool:
+    try:
+        from flask_sqlalchemy import SQLAlchemy
+    except ImportError:  # pragma: no cover - a dependency, but be explicit
+        return False
+    return isinstance(db, SQLAlchemy)
+
+
+def _is_flask_sqlalchemy_lite(db: t.Any) -> bool:
+    try:
+        from flask_sqlalchemy_lite import SQLAlchemy
+    except ImportError:
+        return False
+    return isinstance(db, SQLAlchemy)
+
+
+def _add_engine(targets: Targets, key: t.Any, engine: sa.Engine) -> None:
+    if engine not in targets.engines.values():
+        targets.engines[key] = engine
+
+
+def _add_factory(
+    targets: Targets,
+    factory: sa_orm.sessionmaker[t.Any],
+    scoped: sa_orm.scoped_session[t.Any] | None,
+) -> None:
+    if factory not in targets.sessionmakers:
+        targets.sessionmakers.append(factory)
+    if scoped is not None and scoped not in targets.scoped_sessions:
+        targets.scoped_sessions.append(scoped)
+    for engine in _engines_of(factory):
+        _add_engine(targets, engine, engine)
+
+
+def _from_extension(app: Flask, db: t.Any, targets: Targets) -> None:
+    registered = find_extension(app)
+    if registered is not db:
+        raise ConfigurationError(
+            f"db is {_describe(db)}, but the app's extensions['sqlalchemy'] is "
+            f"{_describe(registered)}. Call db.init_app(app) in the app factory, or leave "
+            "db unset so flask_txtest uses the app's own extension."
+        )
+    with app.app_context():
+        if _is_flask_sqlalchemy(db):
+            for key, engine in db.engines.items():
+                _add_engine(targets, key, engine)
+            _add_factory(targets, db.session.session_factory, None)
+            targets.metadatas.extend(
+                (metadata, db.engines[key])
+                for key, metadata in db.metadatas.items()
+                if key in db.engines
+            )
+        elif _is_flask_sqlalchemy_lite(db):
+            for name, engine in db.engines.items():
+                _add_engine(targets, None if name == "default" else name, engine)
+            _add_factory(targets, db.sessionmaker, None)
+        else:
+            raise ConfigurationError(
+                f"db is {_describe(db)}: flask_txtest knows flask_sqlalchemy.SQLAlchemy "
+                "and flask_sqlalchemy_lite.SQLAlchemy. For anything else leave db unset "
+                "and list its engines in isolate_engines and its session factories in "
+                "isolate_sessionmakers."
+            )
+
+
+def find_targets(
+    app: Flask,
+    *,
+    db: t.Any = None,
+    engines: cabc.Iterable[EngineSpec] = (),
+    sessionmakers: cabc.Iterable[SessionFactorySpec] = (),
+    metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
+) -> Targets:
+    """Work out what to pin for ``app``; raise ``ConfigurationError`` if it cannot work."""
+    targets = Targets(engines={}, sessionmakers=[], scoped_sessions=[])
+    if db is None:
+        db = find_extension(app)
+    if db is not None:
+        targets.db = db
+        _from_extension(app, db, targets)
+    for engine_spec in engines:
+        engine = _as_engine(engine_spec, "isolate_engines")
+        _add_engine(targets, engine, engine)
+    for factory_spec in sessionmakers:
+        factory, scoped = _as_session_factory(factory_spec, "isolate_sessionmakers")
+        _add_factory(targets, factory, scoped)
+    if not targets.engines:
+        raise ConfigurationError(
+            f"Nothing to isolate for app {app.name!r}: it has no Flask-SQLAlchemy or "
+            "Flask-SQLAlchemy-Lite extension in app.extensions['sqlalchemy'], and "
+            "isolate_engines / isolate_sessionmakers name no engine. Call db.init_app(app) "
+            "in the factory, or list the app's engines and sessionmakers there."
+        )
+    if None not in targets.engines:
+        # Plain SQLAlchemy apps: the first engine given is the default bind.
+        first_key = next(iter(targets.engines))
+        targets.engines = {None: targets.engines.pop(first_key), **targets.engines}
+    if metadata is not None:
+        metadatas = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
+        targets.metadatas = [(each, targets.engines[None]) for each in metadatas]
+    return targets

@@ -1,0 +1,170 @@
+"""``TransactionalMixin`` and ``TransactionalTestCase``: unittest glue over ``isolate``."""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import typing as t
+import unittest
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ._client import make_test_client
+from ._errors import ConfigurationError
+from ._isolation import Isolation, isolate_targets
+from ._schema import create_missing_tables, default_step, ensure_schema
+from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
+
+_APP_SCOPES = ("class", "test")
+
+
+class _AppState(t.NamedTuple):
+    app: Flask
+    targets: Targets
+
+
+class TransactionalMixin:
+    """Runs each test in a transaction and savepoint that are rolled back after it.
+
+    Put it first in the bases: ``class T(TransactionalMixin, MyProjectTestCase)``.
+    Give it the app with ``create_app(self)`` or an ``app`` attribute.
+    """
+
+    #: An already-built app; otherwise ``create_app`` is called.
+    app: Flask
+    #: ``"class"``: ``create_app`` runs once per test class; ``"test"``: once per test.
+    app_scope: t.ClassVar[str] = "class"
+    #: The SQLAlchemy extension; default: ``app.extensions["sqlalchemy"]``.
+    db: t.Any = None
+    #: Extra engines the app made itself (objects or ``"pkg.module:attr"``).
+    isolate_engines: t.ClassVar[cabc.Sequence[EngineSpec]] = ()
+    #: Extra ``sessionmaker`` / ``scoped_session`` objects or dotted paths.
+    isolate_sessionmakers: t.ClassVar[cabc.Sequence[SessionFactorySpec]] = ()
+    #: What the schema step creates when there is no Flask-SQLAlchemy extension.
+    metadata: t.ClassVar[sa.MetaData | cabc.Sequence[sa.MetaData] | None] = None
+
+    client: FlaskClient
+    session: t.Any
+    connection: sa.Connection
+    connections: dict[t.Any, sa.Connection]
+
+    def create_app(self) -> Flask:
+        """Return the Flask app under test (Flask-Testing's hook)."""
+        raise NotImplementedError
+
+    def create_schema(self) -> None:
+        """Bring the schema up, once per database per process, before the first test.
+
+        The default creates missing tables; override it to run Alembic, for example.
+        """
+        create_missing_tables(self._txtest_state().targets)
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def setUp(self) -> None:
+        self._txtest_start()
+        super().setUp()  # type: ignore[misc]
+
+    def _txtest_start(self) -> None:
+        state = self._txtest_state()
+        ensure_schema(state.targets, self.create_schema, self._txtest_schema_step(state))
+        stack = contextlib.ExitStack()
+        self.addCleanup(stack.close)  # type: ignore[attr-defined]
+        isolation = stack.enter_context(isolate_targets(state.targets, state.app))
+        stack.enter_context(state.app.app_context())
+        self._txtest_expose(stack, isolation)
+
+    def _txtest_expose(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
+        app = t.cast(Flask, isolation.app)
+        self.app = app
+        self.db = isolation.db
+        self.connections = isolation.connections
+        self.connection = isolation.connection
+        self.client = make_test_client(app)
+        self.session = self._txtest_session(stack, isolation.targets)
+        self._txtest_isolated = True
+
+    def _txtest_session(self, stack: contextlib.ExitStack, targets: Targets) -> t.Any:
+        db = targets.db
+        if db is not None:
+            return db.session
+        if targets.scoped_sessions:
+            return targets.scoped_sessions[0]
+        if targets.sessionmakers:
+            session = targets.sessionmakers[0]()
+            stack.callback(session.close)
+            return session
+        return None
+
+    def _txtest_schema_step(self, state: _AppState) -> t.Hashable:
+        step = type(self).create_schema
+        if step is TransactionalMixin.create_schema:
+            return default_step(state.targets)
+        return step
+
+    def _callTestMethod(self, method: cabc.Callable[[], t.Any]) -> t.Any:
+        if not self.__dict__.get("_txtest_isolated"):
+            raise ConfigurationError(
+                f"{type(self).__qualname__}.setUp() did not call super().setUp(), so this "
+                "test is not isolated and would write to the database for good. Call "
+                "super().setUp() first in setUp()."
+            )
+        return super()._callTestMethod(method)  # type: ignore[misc]
+
+    # -- the app --------------------------------------------------------------------
+
+    def _txtest_state(self) -> _AppState:
+        cls = type(self)
+        if cls.app_scope not in _APP_SCOPES:
+            raise ConfigurationError(
+                f"{cls.__qualname__}.app_scope is {cls.app_scope!r}; use 'class' (create_app "
+                "once per test class) or 'test' (once per test)."
+            )
+        if cls.app_scope == "test":
+            if "_txtest_app_state" not in self.__dict__:
+                self._txtest_app_state = self._txtest_build_state()
+            return t.cast(_AppState, self.__dict__["_txtest_app_state"])
+        state = cls.__dict__.get("_txtest_class_state")
+        if state is None:
+            state = self._txtest_build_state()
+            cls._txtest_class_state = state  # type: ignore[attr-defined]
+        return t.cast(_AppState, state)
+
+    def _txtest_build_state(self) -> _AppState:
+        app = self._txtest_make_app()
+        targets = find_targets(
+            app,
+            db=type(self).db,
+            engines=self.isolate_engines,
+            sessionmakers=self.isolate_sessionmakers,
+            metadata=self.metadata,
+        )
+        return _AppState(app, targets)
+
+    def _txtest_make_app(self) -> Flask:
+        cls = type(self)
+        name = cls.__qualname__
+        given = getattr(cls, "app", None)
+        if given is not None and not isinstance(given, property):
+            app = given
+            source = f"{name}.app"
+        elif type(self).create_app is not TransactionalMixin.create_app:
+            app = self.create_app()
+            source = f"{name}.create_app()"
+        else:
+            raise ConfigurationError(
+                f"{name} has no app: define create_app(self) returning your Flask app "
+                "(e.g. 'return create_app(\"testing\")'), or set the class attribute app."
+            )
+        if not isinstance(app, Flask):
+            raise ConfigurationError(
+                f"{source} gave {app!r} (a {type(app).__qualname__}), not a Flask app. "
+                "create_app must return the app, e.g. 'return create_app()'."
+            )
+        return app
+
+
+class TransactionalTestCase(TransactionalMixin, unittest.TestCase):
+    """A ``unittest.TestCase`` whose every test runs against a clean database."""
