@@ -69,6 +69,8 @@ class TransactionalMixin:
 
     def _txtest_start(self) -> None:
         state = self._txtest_state()
+        # An overriding create_schema (Alembic, Flask-Migrate) needs the app and its db.
+        self.app, self.db = state.app, state.targets.db
         ensure_schema(state.targets, self.create_schema, self._txtest_schema_step(state))
         stack = contextlib.ExitStack()
         self.addCleanup(stack.close)  # type: ignore[attr-defined]
