@@ -20,11 +20,13 @@ from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 from ._urls import database_key, safe_url
 from ._watch import start_watching, stop_watching, watch_engine
 
+C = t.TypeVar("C")
 
-class Connections(dict[t.Any, sa.Connection]):
+
+class Connections(dict[t.Any, C]):
     """The test connections by bind key; an unknown key names the known ones."""
 
-    def __missing__(self, key: t.Any) -> sa.Connection:
+    def __missing__(self, key: t.Any) -> C:
         known = ", ".join(repr(each) for each in self)
         raise ConfigurationError(
             f"Unknown bind key {key!r}: this test isolates {known}. Use a key of "
@@ -35,7 +37,9 @@ class Connections(dict[t.Any, sa.Connection]):
 class Isolation:
     """What ``isolate()`` yields: the test connections and what they isolate."""
 
-    def __init__(self, app: Flask | None, targets: Targets, connections: Connections) -> None:
+    def __init__(
+        self, app: Flask | None, targets: Targets, connections: Connections[sa.Connection]
+    ) -> None:
         self.app = app
         self.targets = targets
         #: The test connection of each bind key (``None``: the default database).
@@ -106,7 +110,7 @@ def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator
     """Pin ``targets`` to fresh test transactions for the duration of the block."""
     with contextlib.ExitStack() as stack:
         by_database: dict[t.Hashable, sa.Connection] = {}
-        connections = Connections()
+        connections: Connections[sa.Connection] = Connections()
         for key, engine in targets.engines.items():
             database = database_key(engine)
             if database not in by_database:

@@ -13,6 +13,7 @@ import weakref
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
+from sqlalchemy.ext import asyncio as sa_async
 
 from ._shared_connection import SharedConnection
 
@@ -93,6 +94,26 @@ def pin_sessionmaker(stack: contextlib.ExitStack, factory: sa_orm.sessionmaker[t
 
     def unpin() -> None:
         factory.class_ = original_class
+        factory.kw.clear()
+        factory.kw.update(original_kw)
+
+    stack.callback(unpin)
+
+
+def pin_async_sessionmaker(
+    stack: contextlib.ExitStack, factory: sa_async.async_sessionmaker[t.Any]
+) -> None:
+    """Make ``AsyncSession``s from ``factory`` join the test transaction.
+
+    An ``AsyncSession`` runs a sync ``Session`` (``sync_session_class``) underneath, and
+    that session picks the bind: the same joining subclass serves both worlds.
+    """
+    original_kw = dict(factory.kw)
+    sync_class = factory.kw.get("sync_session_class") or factory.class_.sync_session_class
+    factory.kw["sync_session_class"] = _joining_class(sync_class)
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+
+    def unpin() -> None:
         factory.kw.clear()
         factory.kw.update(original_kw)
 

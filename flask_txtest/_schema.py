@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections.abc as cabc
+import concurrent.futures
 import typing as t
 import weakref
 
 import sqlalchemy as sa
+from sqlalchemy.ext import asyncio as sa_async
 
 from ._targets import Targets
 from ._urls import database_key, is_memory_sqlite
@@ -38,7 +41,7 @@ def ensure_schema(
     ``step`` names the schema step (the metadata, or an overriding ``create_schema``),
     so two suites with different models each get their tables.
     """
-    engines = list(targets.engines.values())
+    engines = targets.all_engines
     if all(_is_done(step, engine) for engine in engines):
         return
     create_schema()
@@ -54,4 +57,19 @@ def default_step(targets: Targets) -> t.Hashable:
 def create_missing_tables(targets: Targets) -> None:
     """The default schema step: create the tables that do not exist yet."""
     for metadata, engine in targets.metadatas:
-        metadata.create_all(engine, checkfirst=True)
+        if isinstance(engine, sa_async.AsyncEngine):
+            _create_with_async_engine(metadata, engine)
+        else:
+            metadata.create_all(engine, checkfirst=True)
+
+
+def _create_with_async_engine(metadata: sa.MetaData, engine: sa_async.AsyncEngine) -> None:
+    async def create() -> None:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        # Its connections belong to this step's event loop, which is about to close.
+        await engine.dispose()
+
+    # A thread of its own, so that no event loop of the caller's is touched.
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, create()).result()

@@ -14,12 +14,15 @@ import typing as t
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
+from sqlalchemy.ext import asyncio as sa_async
 
 from ._errors import ConfigurationError
 
 SessionFactory: t.TypeAlias = "sa_orm.sessionmaker[t.Any] | sa_orm.scoped_session[t.Any]"
 EngineSpec: t.TypeAlias = "sa.Engine | str"
 SessionFactorySpec: t.TypeAlias = "SessionFactory | str"
+AsyncEngineSpec: t.TypeAlias = "sa_async.AsyncEngine | str"
+AsyncSessionFactorySpec: t.TypeAlias = "sa_async.async_sessionmaker[t.Any] | str"
 
 
 @dataclasses.dataclass
@@ -35,7 +38,19 @@ class Targets:
     #: The extension, if the app has one.
     db: t.Any = None
     #: What the default ``create_schema`` creates, and on which engine.
-    metadatas: list[tuple[sa.MetaData, sa.Engine]] = dataclasses.field(default_factory=list)
+    metadatas: list[tuple[sa.MetaData, sa.Engine | sa_async.AsyncEngine]] = dataclasses.field(
+        default_factory=list
+    )
+    #: The async side, keyed like ``engines``; isolated by the async test cases only.
+    async_engines: dict[t.Any, sa_async.AsyncEngine] = dataclasses.field(default_factory=dict)
+    async_sessionmakers: list[sa_async.async_sessionmaker[t.Any]] = dataclasses.field(
+        default_factory=list
+    )
+
+    @property
+    def all_engines(self) -> list[sa.Engine]:
+        """The sync engines and the sync engines behind the async ones."""
+        return [*self.engines.values(), *(e.sync_engine for e in self.async_engines.values())]
 
 
 def resolve_dotted(path: str, attribute: str) -> t.Any:
@@ -103,6 +118,40 @@ def _as_session_factory(
     )
 
 
+def _as_async_engine(spec: AsyncEngineSpec, attribute: str) -> sa_async.AsyncEngine:
+    obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
+    if isinstance(obj, sa_async.AsyncEngine):
+        return obj
+    raise ConfigurationError(
+        f"{attribute} expects sqlalchemy AsyncEngine objects or 'module:attribute' paths to "
+        f"them, got {_describe(obj)}. A sync Engine goes in isolate_engines."
+    )
+
+
+def _as_async_session_factory(
+    spec: AsyncSessionFactorySpec, attribute: str
+) -> sa_async.async_sessionmaker[t.Any]:
+    obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
+    if isinstance(obj, sa_async.async_scoped_session):
+        obj = obj.session_factory
+    if isinstance(obj, sa_async.async_sessionmaker):
+        return obj
+    raise ConfigurationError(
+        f"{attribute} expects sqlalchemy async_sessionmaker objects or 'module:attribute' "
+        f"paths to them, got {_describe(obj)}. A sync sessionmaker goes in "
+        "isolate_sessionmakers."
+    )
+
+
+def _add_async_factory(targets: Targets, factory: sa_async.async_sessionmaker[t.Any]) -> None:
+    if factory not in targets.async_sessionmakers:
+        targets.async_sessionmakers.append(factory)
+    binds: list[t.Any] = [factory.kw.get("bind"), *(factory.kw.get("binds") or {}).values()]
+    for bind in binds:
+        if isinstance(bind, sa_async.AsyncEngine) and bind not in targets.async_engines.values():
+            targets.async_engines[bind] = bind
+
+
 def _engines_of(factory: sa_orm.sessionmaker[t.Any]) -> list[sa.Engine]:
     binds: list[t.Any] = [factory.kw.get("bind")]
     binds.extend((factory.kw.get("binds") or {}).values())
@@ -168,7 +217,12 @@ def _from_extension(app: Flask, db: t.Any, targets: Targets) -> None:
         elif _is_flask_sqlalchemy_lite(db):
             for name, engine in db.engines.items():
                 _add_engine(targets, None if name == "default" else name, engine)
-            _add_factory(targets, db.sessionmaker, None)
+            if db.engines:
+                _add_factory(targets, db.sessionmaker, None)
+            for name, async_engine in db.async_engines.items():
+                targets.async_engines[None if name == "default" else name] = async_engine
+            if db.async_engines:
+                _add_async_factory(targets, db.async_sessionmaker)
         else:
             raise ConfigurationError(
                 f"db is {_describe(db)}: flask_txtest knows flask_sqlalchemy.SQLAlchemy "
@@ -185,6 +239,8 @@ def find_targets(
     engines: cabc.Iterable[EngineSpec] = (),
     sessionmakers: cabc.Iterable[SessionFactorySpec] = (),
     metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
+    async_engines: cabc.Iterable[AsyncEngineSpec] = (),
+    async_sessionmakers: cabc.Iterable[AsyncSessionFactorySpec] = (),
 ) -> Targets:
     """Work out what to pin for ``app``; raise ``ConfigurationError`` if it cannot work."""
     targets = Targets(engines={}, sessionmakers=[], scoped_sessions=[])
@@ -199,18 +255,38 @@ def find_targets(
     for factory_spec in sessionmakers:
         factory, scoped = _as_session_factory(factory_spec, "isolate_sessionmakers")
         _add_factory(targets, factory, scoped)
-    if not targets.engines:
+    for async_spec in async_engines:
+        async_engine = _as_async_engine(async_spec, "async_engines")
+        if async_engine not in targets.async_engines.values():
+            targets.async_engines[async_engine] = async_engine
+    for async_factory_spec in async_sessionmakers:
+        _add_async_factory(
+            targets, _as_async_session_factory(async_factory_spec, "async_sessionmakers")
+        )
+    if not targets.engines and not targets.async_engines:
         raise ConfigurationError(
             f"Nothing to isolate for app {app.name!r}: it has no Flask-SQLAlchemy or "
             "Flask-SQLAlchemy-Lite extension in app.extensions['sqlalchemy'], and "
             "isolate_engines / isolate_sessionmakers name no engine. Call db.init_app(app) "
             "in the factory, or list the app's engines and sessionmakers there."
         )
-    if None not in targets.engines:
-        # Plain SQLAlchemy apps: the first engine given is the default bind.
-        first_key = next(iter(targets.engines))
-        targets.engines = {None: targets.engines.pop(first_key), **targets.engines}
+    # Plain SQLAlchemy apps: the first engine given is the default bind.
+    targets.engines = _first_as_default(targets.engines)
+    targets.async_engines = _first_as_default(targets.async_engines)
     if metadata is not None:
         metadatas = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
-        targets.metadatas = [(each, targets.engines[None]) for each in metadatas]
+        default: sa.Engine | sa_async.AsyncEngine = (
+            targets.engines[None] if targets.engines else targets.async_engines[None]
+        )
+        targets.metadatas = [(each, default) for each in metadatas]
     return targets
+
+
+E = t.TypeVar("E")
+
+
+def _first_as_default(engines: dict[t.Any, E]) -> dict[t.Any, E]:
+    if not engines or None in engines:
+        return engines
+    first_key = next(iter(engines))
+    return {None: engines[first_key], **{k: v for k, v in engines.items() if k != first_key}}

@@ -78,12 +78,17 @@ class TransactionalMixin:
         stack.enter_context(state.app.app_context())
         self._txtest_expose(stack, isolation)
 
+    def _txtest_requires_sync_engines(self) -> bool:
+        """Whether the app must have sync engines (the async cases isolate async ones)."""
+        return True
+
     def _txtest_expose(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         app = t.cast(Flask, isolation.app)
         self.app = app
         self.db = isolation.db
         self.connections = isolation.connections
-        self.connection = isolation.connection
+        if None in isolation.connections:
+            self.connection = isolation.connection
         self.client = make_test_client(app)
         self.session = self._txtest_session(stack, isolation.targets)
         self._txtest_isolated = True
@@ -142,7 +147,15 @@ class TransactionalMixin:
             engines=self.isolate_engines,
             sessionmakers=self.isolate_sessionmakers,
             metadata=self.metadata,
+            async_engines=getattr(self, "async_engines", ()),
+            async_sessionmakers=getattr(self, "async_sessionmakers", ()),
         )
+        if not targets.engines and self._txtest_requires_sync_engines():
+            raise ConfigurationError(
+                f"{type(self).__qualname__}: the app has only async engines, which "
+                "TransactionalTestCase does not isolate. Use AsyncTransactionalTestCase "
+                "(or AsyncTransactionalMixin)."
+            )
         return _AppState(app, targets)
 
     def _txtest_make_app(self) -> Flask:

@@ -1,0 +1,58 @@
+"""The async side of the isolation: ``AsyncEngine``s and ``async_sessionmaker``s.
+
+An ``AsyncEngine`` is a sync ``Engine`` driven through greenlets, so the sync plan is
+reused as it is: the sync engines behind the async ones are pinned by the sync core,
+run inside ``greenlet_spawn``. Only the awaiting, and one event-loop rule, differ.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import typing as t
+
+from sqlalchemy.ext import asyncio as sa_async
+from sqlalchemy.util import greenlet_spawn
+
+from ._isolation import Connections, isolate_targets
+from ._pinning import pin_async_sessionmaker
+from ._targets import Targets
+
+
+class AsyncIsolation:
+    """What the async isolation yields: the test's ``AsyncConnection`` per bind key."""
+
+    def __init__(self, targets: Targets, connections: dict[t.Any, sa_async.AsyncConnection]):
+        self.targets = targets
+        self.connections = connections
+
+    @property
+    def connection(self) -> sa_async.AsyncConnection:
+        return self.connections[None]
+
+
+def _sync_side(targets: Targets) -> Targets:
+    engines = {key: engine.sync_engine for key, engine in targets.async_engines.items()}
+    return Targets(engines=engines, sessionmakers=[], scoped_sessions=[])
+
+
+@contextlib.asynccontextmanager
+async def isolate_async_targets(targets: Targets) -> cabc.AsyncIterator[AsyncIsolation]:
+    """Pin the async engines and session factories of ``targets`` for the block."""
+    sync_stack = contextlib.ExitStack()
+    isolation = await greenlet_spawn(sync_stack.enter_context, isolate_targets(_sync_side(targets)))
+    try:
+        for factory in targets.async_sessionmakers:
+            pin_async_sessionmaker(sync_stack, factory)
+        connections: Connections[sa_async.AsyncConnection] = Connections()
+        for key, async_engine in targets.async_engines.items():
+            connections[key] = sa_async.AsyncConnection(async_engine, isolation.connections[key])
+        yield AsyncIsolation(targets, connections)
+    finally:
+        try:
+            await greenlet_spawn(sync_stack.close)
+        finally:
+            # Pooled async connections belong to this test's event loop, which closes
+            # after the test; the next test must not be handed one of them.
+            for async_engine in targets.async_engines.values():
+                await async_engine.dispose()

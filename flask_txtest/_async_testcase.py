@@ -1,0 +1,76 @@
+"""``AsyncTransactionalMixin`` and ``AsyncTransactionalTestCase``.
+
+The sync side of the app is isolated in ``setUp`` exactly as by ``TransactionalMixin``;
+``asyncSetUp`` adds the async engines and session factories, on the test's own loop.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import typing as t
+import unittest
+
+from ._async_client import AsyncClient, make_sync_client_for_async_test
+from ._async_isolation import isolate_async_targets
+from ._errors import ConfigurationError
+from ._targets import AsyncEngineSpec, AsyncSessionFactorySpec
+from ._testcase import TransactionalMixin
+
+
+class AsyncTransactionalMixin(TransactionalMixin):
+    """``TransactionalMixin`` for ``unittest.IsolatedAsyncioTestCase`` hierarchies.
+
+    Put it first in the bases; ``self.session`` is an ``AsyncSession``, ``self.connection``
+    an ``AsyncConnection``, and ``await self.async_client.get(...)`` runs async views on
+    the test's event loop, inside the test transaction.
+    """
+
+    #: Extra ``AsyncEngine`` objects or ``"pkg.module:attr"`` paths the app made itself.
+    async_engines: t.ClassVar[cabc.Sequence[AsyncEngineSpec]] = ()
+    #: Extra ``async_sessionmaker`` objects or dotted paths.
+    async_sessionmakers: t.ClassVar[cabc.Sequence[AsyncSessionFactorySpec]] = ()
+
+    async_client: AsyncClient
+
+    async def asyncSetUp(self) -> None:
+        await self._txtest_async_start()
+        await super().asyncSetUp()  # type: ignore[misc]
+
+    async def _txtest_async_start(self) -> None:
+        targets = self._txtest_state().targets
+        self.client = make_sync_client_for_async_test(self.app)
+        self.async_client = AsyncClient(self.client)
+        if not targets.async_engines:
+            self._txtest_async_isolated = True
+            return
+        stack = contextlib.AsyncExitStack()
+        self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
+        isolation = await stack.enter_async_context(isolate_async_targets(targets))
+        self.connections = isolation.connections  # type: ignore[assignment]
+        self.connection = isolation.connection  # type: ignore[assignment]
+        if targets.async_sessionmakers:
+            session = targets.async_sessionmakers[0]()
+            stack.push_async_callback(session.close)
+            self.session = session
+        self._txtest_async_isolated = True
+
+    def _txtest_requires_sync_engines(self) -> bool:
+        return False
+
+    def _callTestMethod(self, method: cabc.Callable[[], t.Any]) -> t.Any:
+        if self.__dict__.get("_txtest_isolated") and not self.__dict__.get(
+            "_txtest_async_isolated"
+        ):
+            raise ConfigurationError(
+                f"{type(self).__qualname__}.asyncSetUp() did not call "
+                "'await super().asyncSetUp()', so the async engines of this test are not "
+                "isolated and would write to the database for good. Call it first in "
+                "asyncSetUp()."
+            )
+        return super()._callTestMethod(method)
+
+
+class AsyncTransactionalTestCase(AsyncTransactionalMixin, unittest.IsolatedAsyncioTestCase):
+    """An ``IsolatedAsyncioTestCase`` whose every test runs against a clean database."""
+
