@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 
 from ._client import make_test_client
 from ._errors import ConfigurationError
+from ._flask_testing import FlaskTestingMixin
 from ._isolation import Isolation, isolate_targets
+from ._query_assertions import QueryAssertionsMixin
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 
@@ -25,7 +27,7 @@ class _AppState(t.NamedTuple):
     targets: Targets
 
 
-class TransactionalMixin:
+class TransactionalMixin(QueryAssertionsMixin, FlaskTestingMixin):
     """Runs each test in a transaction and savepoint that are rolled back after it.
 
     Put it first in the bases: ``class T(TransactionalMixin, MyProjectTestCase)``.
@@ -77,6 +79,7 @@ class TransactionalMixin:
         isolation = stack.enter_context(isolate_targets(state.targets, state.app))
         stack.enter_context(state.app.app_context())
         self._txtest_expose(stack, isolation)
+        self._txtest_record_templates(stack, state.app)
 
     def _txtest_requires_sync_engines(self) -> bool:
         """Whether the app must have sync engines (the async cases isolate async ones)."""
