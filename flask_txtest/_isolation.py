@@ -14,6 +14,7 @@ from flask import Flask
 
 from . import _dialects
 from ._errors import ConfigurationError, IsolationError
+from ._guards import escaped_commits_error, watch_escapes
 from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
@@ -117,6 +118,14 @@ def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator
                 by_database[database] = _open_outer_transaction(stack, engine)
             connections[key] = by_database[database]
             pin_engine(stack, engine, by_database[database])
+        escapes, stop_watching_escapes = watch_escapes(targets.engines.values())
+
+        def check_escapes() -> None:
+            stop_watching_escapes()
+            if escapes.escapes:
+                raise escaped_commits_error(escapes)
+
+        stack.callback(check_escapes)
         for factory in targets.sessionmakers:
             pin_sessionmaker(stack, factory)
         for scoped in targets.scoped_sessions:

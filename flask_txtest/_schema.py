@@ -11,6 +11,7 @@ import weakref
 import sqlalchemy as sa
 from sqlalchemy.ext import asyncio as sa_async
 
+from ._guards import check_rollback_support
 from ._targets import Targets
 from ._urls import database_key, is_memory_sqlite
 
@@ -46,6 +47,7 @@ def ensure_schema(
         return
     create_schema()
     for engine in engines:
+        check_rollback_support(engine)
         _mark_done(step, engine)
 
 

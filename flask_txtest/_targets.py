@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy.ext import asyncio as sa_async
 
 from ._errors import ConfigurationError
+from ._guards import check_test_database
 
 SessionFactory: t.TypeAlias = "sa_orm.sessionmaker[t.Any] | sa_orm.scoped_session[t.Any]"
 EngineSpec: t.TypeAlias = "sa.Engine | str"
@@ -270,6 +271,8 @@ def find_targets(
             "isolate_engines / isolate_sessionmakers name no engine. Call db.init_app(app) "
             "in the factory, or list the app's engines and sessionmakers there."
         )
+    for engine in targets.all_engines:
+        check_test_database(engine)
     # Plain SQLAlchemy apps: the first engine given is the default bind.
     targets.engines = _first_as_default(targets.engines)
     targets.async_engines = _first_as_default(targets.async_engines)

@@ -39,3 +39,11 @@ def database_key(engine: sa.Engine) -> DatabaseKey:
     host = "localhost" if url.host in _LOCAL_HOSTS else url.host
     port = url.port or _DEFAULT_PORTS.get(backend)
     return (backend, url.get_driver_name(), host, port, url.database, url.username)
+
+
+def server_database_key(engine: sa.Engine) -> DatabaseKey:
+    """Like ``database_key``, but equal across drivers: "is this the same database?"."""
+    key = database_key(engine)
+    if key[0] == "sqlite":
+        return key
+    return (key[0], *key[2:5])
