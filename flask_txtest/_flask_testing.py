@@ -89,7 +89,8 @@ class FlaskTestingMixin:
             (message_flashed, on_flash),
         ):
             signal.connect(receiver, sender=app, weak=False)
-            stack.callback(signal.disconnect, receiver, sender=app)
+            # From every sender: blinker keeps a receiver disconnected from one sender.
+            stack.callback(signal.disconnect, receiver)
         if not self.render_templates:
             original = flask.templating._render
             flask.templating._render = _empty_render

@@ -123,9 +123,8 @@ class QueryAssertions(TransactionalTestCase):
             db.session.scalars(sa.select(QaItem)).all()
 
     def test_unknown_bind_names_the_known_ones(self) -> None:
-        with self.assertRaises(ConfigurationError) as caught:
-            with self.captureQueries(bind="nope"):
-                pass
+        with self.assertRaises(ConfigurationError) as caught, self.captureQueries(bind="nope"):
+            pass
         self.assertIn("Unknown bind key 'nope'", str(caught.exception))
         self.assertIn("'other'", str(caught.exception))
 
