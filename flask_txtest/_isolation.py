@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from . import _dialects
-from ._errors import ConfigurationError, IsolationError
+from ._errors import ConfigurationError, IsolationError, TxtestError
 from ._guards import escaped_commits_error, watch_escapes
 from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
@@ -67,6 +67,25 @@ def _ended_from_inside(engine: sa.Engine) -> IsolationError:
     )
 
 
+def _connection_lost(engine: sa.Engine) -> TxtestError:
+    return TxtestError(
+        f"The test connection to {safe_url(engine)} was lost during the test: the server "
+        "closed it (a restart, a timeout, pg_terminate_backend or KILL). The database rolled "
+        "its transaction back, so nothing the test wrote was kept; the connection is dropped "
+        "from the pool and the next test gets a new one."
+    )
+
+
+def _is_disconnect(connection: sa.Connection, error: Exception) -> bool:
+    """Whether ``error`` (SQLAlchemy's or the driver's own) says the connection is gone."""
+    if isinstance(error, sa.exc.DBAPIError):
+        return bool(error.connection_invalidated)
+    dbapi = connection.dialect.loaded_dbapi
+    return isinstance(error, dbapi.Error) and bool(
+        connection.dialect.is_disconnect(error, None, None)
+    )
+
+
 def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> sa.Connection:
     """A connection in a transaction that ``stack`` rolls back and closes."""
     outer = pinned_connection(engine)
@@ -86,6 +105,7 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
     watch = start_watching(connection)
 
     def end() -> None:
+        lost: Exception | None = None
         try:
             # The database opens the transaction at the first statement: before it,
             # "no transaction" is no sign of a commit.
@@ -97,8 +117,16 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
             stop_watching(connection)
             transaction.rollback()
             _dialects.restore_connection(connection)
+        except Exception as error:
+            if not _is_disconnect(connection, error):
+                raise
+            lost = error
+            if not connection.invalidated:
+                connection.invalidate()  # so the pool drops it
         finally:
             connection.close()
+        if lost is not None:
+            raise _connection_lost(engine) from lost
         if ended:
             raise _ended_from_inside(engine)
 
