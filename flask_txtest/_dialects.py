@@ -18,6 +18,13 @@ def _uses_legacy_sqlite_transactions(dbapi_connection: t.Any) -> bool:
 
 def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
     """Open the test's outer transaction so that savepoints nest inside it."""
+    if connection.dialect.name in ("mysql", "mariadb"):
+        transaction = connection.begin()
+        # Without an explicit BEGIN the server opens the transaction at the first
+        # statement that reads a table, so a test sending only ``SELECT 1`` would look
+        # to transaction_is_open as if its transaction had been ended.
+        connection.exec_driver_sql("BEGIN")
+        return transaction
     if connection.dialect.name != "sqlite":
         return connection.begin()
     dbapi_connection: t.Any = connection.connection.dbapi_connection
