@@ -73,3 +73,72 @@ def transaction_is_open(connection: sa.Connection) -> bool:
             cursor.close()
         return bool(row and row[0])
     return True
+
+
+def run_on_driver(connection: sa.Connection, statement: str) -> None:
+    """Run ``statement`` on the DBAPI connection, unseen by SQLAlchemy's events."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+_OWNED_SEQUENCES = """
+SELECT x.name, a.attname, CAST(CAST(d.objid AS regclass) AS text), s.seqstart
+FROM unnest(CAST(:names AS text[])) AS x(name)
+JOIN pg_depend d ON d.refobjid = to_regclass(x.name)
+JOIN pg_sequence s ON s.seqrelid = d.objid
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.classid = CAST('pg_class' AS regclass) AND d.refclassid = CAST('pg_class' AS regclass)
+  AND d.deptype IN ('a', 'i')
+"""
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def postgresql_sequence_restarts(
+    connection: sa.Connection, tables: list[sa.Table]
+) -> dict[str, str]:
+    """For each table with sequences (SERIAL, IDENTITY, ``Sequence`` defaults): the
+    statement that restarts them, inside the transaction, just after the table's
+    highest id (or at the sequence's start on an empty table).
+
+    PostgreSQL's ``ALTER SEQUENCE ... RESTART`` is transactional (since PG 10), unlike
+    ``setval`` and ``nextval``, so the test's rollback undoes it.
+    """
+    preparer = connection.dialect.identifier_preparer
+    by_name = {preparer.format_table(table): table for table in tables}
+    found: dict[str, list[tuple[str, str, int]]] = {}
+    rows = connection.execute(sa.text(_OWNED_SEQUENCES), {"names": list(by_name)})
+    for name, column, sequence, start in rows:
+        found.setdefault(by_name[name].fullname.lower(), []).append(
+            (preparer.quote(column), sequence, int(start))
+        )
+    for table in tables:
+        for column in table.columns:
+            default = column.default
+            if isinstance(default, sa.Sequence):
+                found.setdefault(table.fullname.lower(), []).append(
+                    (
+                        preparer.quote(column.name),
+                        preparer.format_sequence(default),
+                        int(default.start or 1),
+                    )
+                )
+    restarts = {}
+    for table_key, sequences in found.items():
+        table = next(each for each in tables if each.fullname.lower() == table_key)
+        quoted_table = preparer.format_table(table)
+        steps = [
+            f"SELECT GREATEST(COALESCE(MAX({column}), 0) + 1, {start}) INTO v "
+            f"FROM {quoted_table}; EXECUTE format('ALTER SEQUENCE %s RESTART WITH %s', "
+            f"CAST({_literal(sequence)} AS regclass), v);"
+            for column, sequence, start in sequences
+        ]
+        restarts[table_key] = (
+            "DO $txtest$ DECLARE v bigint; BEGIN " + " ".join(steps) + " END $txtest$"
+        )
+    return restarts

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ._class_data import ClassDataMixin
 from ._client import make_test_client
 from ._errors import ConfigurationError
 from ._flask_testing import FlaskTestingMixin
@@ -27,7 +28,7 @@ class _AppState(t.NamedTuple):
     targets: Targets
 
 
-class TransactionalMixin(QueryAssertionsMixin, FlaskTestingMixin):
+class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin):
     """Runs each test in a transaction and savepoint that are rolled back after it.
 
     Put it first in the bases: ``class T(TransactionalMixin, MyProjectTestCase)``.
@@ -74,12 +75,14 @@ class TransactionalMixin(QueryAssertionsMixin, FlaskTestingMixin):
         # An overriding create_schema (Alembic, Flask-Migrate) needs the app and its db.
         self.app, self.db = state.app, state.targets.db
         ensure_schema(state.targets, self.create_schema, self._txtest_schema_step(state))
+        self._txtest_open_class_data(state.app, state.targets)
         stack = contextlib.ExitStack()
         self.addCleanup(stack.close)  # type: ignore[attr-defined]
         isolation = stack.enter_context(isolate_targets(state.targets, state.app))
         stack.enter_context(state.app.app_context())
         self._txtest_expose(stack, isolation)
         self._txtest_record_templates(stack, state.app)
+        self._txtest_reset_sequences(stack, isolation)
 
     def _txtest_requires_sync_engines(self) -> bool:
         """Whether the app must have sync engines (the async cases isolate async ones)."""

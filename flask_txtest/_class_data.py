@@ -1,0 +1,214 @@
+"""Class-level data (``setUpTestData``) and fixed ids (``reset_sequences``).
+
+Class data lives in a transaction opened for the whole test class, before its first
+test, and rolled back after its last one. Each test's isolation then opens a savepoint
+inside it (``_isolation._open_outer_transaction`` layers on a pinned engine), so every
+test starts from the class data as it was made, whatever the previous test changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+
+import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+from flask import Flask
+
+from . import _sequences
+from ._errors import ConfigurationError
+from ._isolation import Isolation, isolate_targets
+from ._pinning import pinned_connection
+from ._targets import Targets
+
+_CLASS_LAYER = "_txtest_class_layer"
+_MEMO = "_txtest_test_data_memo"
+
+
+def _is_mapped(value: t.Any) -> bool:
+    state = sa.inspect(value, raiseerr=False)
+    return isinstance(state, sa_orm.InstanceState)
+
+
+def _holds_mapped(value: t.Any) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds_mapped(each) for each in value)
+    if isinstance(value, dict):
+        return any(_holds_mapped(each) for each in value.values())
+    return _is_mapped(value)
+
+
+def _attach(value: t.Any, session: t.Any, memo: dict[t.Any, t.Any]) -> t.Any:
+    """``value`` with every ORM object replaced by its copy in ``session``."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_attach(each, session, memo) for each in value)
+    if isinstance(value, dict):
+        return {key: _attach(each, session, memo) for key, each in value.items()}
+    if not _is_mapped(value):
+        return value
+    key = sa.inspect(value).key
+    if key is None:
+        raise ConfigurationError(
+            f"setUpTestData left {value!r} unsaved (no primary key): add it to the session "
+            "and commit (or flush) it in setUpTestData, or keep it out of class attributes."
+        )
+    if key not in memo:
+        sync_session = getattr(session, "sync_session", session)
+        existing = sync_session.identity_map.get(key)
+        # load=False copies the loaded state without SQL; what was not loaded loads
+        # on first access, from this test's transaction.
+        memo[key] = existing if existing is not None else sync_session.merge(value, load=False)
+    return memo[key]
+
+
+class TestData:
+    """Class data that every test gets as its own copy, bound to the test's session.
+
+    Tests may change class data (rename ``self.alice``, delete her): the database undoes
+    that with the test's savepoint, and this descriptor makes sure no test sees the
+    Python objects an earlier test changed, nor objects detached from a closed session.
+    """
+
+    def __init__(self, name: str, value: t.Any) -> None:
+        self.name = name
+        self.value = value
+
+    def __get__(self, instance: t.Any, owner: type[t.Any] | None = None) -> t.Any:
+        if instance is None:
+            return self.value
+        session = instance.__dict__.get("session")
+        if session is None:
+            raise ConfigurationError(
+                f"{type(instance).__qualname__}.{self.name} is class data from "
+                "setUpTestData(); it is usable inside a test, after super().setUp(), "
+                "which binds it to the test's session."
+            )
+        memo = instance.__dict__.setdefault(_MEMO, {})
+        copy = _attach(self.value, session, memo)
+        instance.__dict__[self.name] = copy  # the same object for the rest of the test
+        return copy
+
+
+def _commit_class_sessions(targets: Targets) -> None:
+    """Keep what ``setUpTestData`` added but did not commit, objects still loaded."""
+    sessions: list[t.Any] = []
+    if targets.db is not None and hasattr(targets.db, "session"):
+        sessions.append(targets.db.session)
+    sessions.extend(scoped() for scoped in targets.scoped_sessions)
+    for session in sessions:
+        session = session() if isinstance(session, sa_orm.scoped_session) else session
+        expire_on_commit = session.expire_on_commit
+        # Unexpired objects can be copied into each test's session without SQL.
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire_on_commit
+
+
+class ClassDataMixin:
+    """``setUpTestData`` and ``reset_sequences``; part of ``TransactionalMixin``."""
+
+    #: Each test's ids start where the schema step (and class data) left them.
+    reset_sequences: t.ClassVar[bool] = False
+    app_scope: t.ClassVar[str]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        """Make data once per class, inside a transaction rolled back after the class.
+
+        Runs in an app context before the first test. ORM objects assigned to class
+        attributes (``cls.alice = Person(...)``) are seen by each test as fresh
+        instances of its own session (``self.alice``); what a test changes is undone
+        before the next one.
+        """
+
+    def _txtest_open_class_data(self, app: Flask, targets: Targets) -> None:
+        """Before the first test of the class: open the class layer, run setUpTestData."""
+        cls = type(self)
+        if cls.setUpTestData.__func__ is ClassDataMixin.setUpTestData.__func__:  # type: ignore[attr-defined]
+            return
+        if _CLASS_LAYER not in cls.__dict__:
+            _open_class_layer(cls, app, targets)
+        # Each test's copies go with the test, not with the result that keeps the test.
+        self.addCleanup(_forget_test_data, self)  # type: ignore[attr-defined]
+
+    def _txtest_reset_sequences(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
+        """Inside the test transaction: ids of the app's tables start where they were."""
+        if not type(self).reset_sequences:
+            return
+        targets = isolation.targets
+        if not targets.metadatas:
+            raise ConfigurationError(
+                f"{type(self).__qualname__}.reset_sequences needs to know the app's tables: "
+                "set metadata = Base.metadata (the MetaData of your models)."
+            )
+        by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
+        for metadata, engine in targets.metadatas:
+            sync_engine = t.cast(sa.Engine, getattr(engine, "sync_engine", engine))
+            connection = pinned_connection(sync_engine)
+            if connection is None:  # pragma: no cover - every target engine is pinned
+                continue
+            entry = by_connection.setdefault(id(connection), (connection, []))
+            entry[1].extend(metadata.sorted_tables)
+        for connection, tables in by_connection.values():
+            _sequences.start_resetting(connection, tables)
+            stack.callback(_sequences.stop_resetting, connection)
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _open_class_layer(cls: type[t.Any], app: Flask, targets: Targets) -> None:
+    if cls.app_scope != "class":
+        raise ConfigurationError(
+            f"{cls.__qualname__} defines setUpTestData(), which makes data once per "
+            f"class, but app_scope is {cls.app_scope!r}: one app per test has no class "
+            "to share it. Use app_scope = 'class' (the default)."
+        )
+    stack = contextlib.ExitStack()
+    before = dict(cls.__dict__)
+    try:
+        stack.enter_context(isolate_targets(targets, app))
+        with app.app_context():
+            cls.setUpTestData()
+            _commit_class_sessions(targets)
+    except BaseException:
+        _restore_class(cls, before)
+        stack.close()
+        raise
+    for name, value in list(cls.__dict__.items()):
+        if before.get(name, _MISSING) is not value and _holds_mapped(value):
+            setattr(cls, name, TestData(name, value))
+    setattr(cls, _CLASS_LAYER, stack)
+
+    def close_class_layer() -> None:
+        try:
+            stack.close()
+        finally:
+            _restore_class(cls, before)
+
+    # Runs after the class's last test, under unittest and pytest alike.
+    cls.addClassCleanup(close_class_layer)
+
+
+def _forget_test_data(test: t.Any) -> None:
+    test.__dict__.pop(_MEMO, None)
+    for name, value in vars(type(test)).items():
+        if isinstance(value, TestData):
+            test.__dict__.pop(name, None)
+
+
+def _restore_class(cls: type[t.Any], before: dict[str, t.Any]) -> None:
+    """Put back the class attributes that ``setUpTestData`` (or the layer) set."""
+    for name, value in list(cls.__dict__.items()):
+        if before.get(name, _MISSING) is value:
+            continue
+        if name in before:
+            setattr(cls, name, before[name])
+        elif isinstance(value, TestData) or name == _CLASS_LAYER or _holds_mapped(value):
+            delattr(cls, name)

@@ -1,0 +1,131 @@
+"""``reset_sequences``: every test's ids start where the schema step left them.
+
+SQLite needs nothing: a rolled-back insert gives its rowid back and ``sqlite_sequence``
+(AUTOINCREMENT) is transactional. MariaDB/MySQL cannot do it without a commit.
+PostgreSQL's ``nextval`` is never rolled back, but ``ALTER SEQUENCE ... RESTART`` is
+transactional. Restarting every sequence of the schema in every test costs about a
+millisecond per sequence, so a sequence is restarted just before the test's first
+INSERT into its table, and again if a savepoint rollback undid that restart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+import weakref
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from . import _dialects
+from ._errors import ConfigurationError
+from ._urls import database_key
+
+_KEY = "flask_txtest.sequences"
+_INSERT_INTO = re.compile(r'\s*INSERT\s+INTO\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)', re.I)
+
+# (database, table names) -> {table name: restart statement}; the catalog is read once.
+_restarts: dict[tuple[t.Hashable, tuple[str, ...]], dict[str, str]] = {}
+_listening: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+@dataclasses.dataclass
+class _TestSequences:
+    """What one test has restarted on one connection."""
+
+    #: Table name (as it appears after INSERT INTO, unquoted, lower case) -> restart SQL.
+    restarts: dict[str, str]
+    #: The open savepoints, innermost last.
+    savepoints: list[str] = dataclasses.field(default_factory=list)
+    #: Table -> the savepoints open when its sequence was restarted.
+    restarted: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def release(self, name: str) -> None:
+        if name not in self.savepoints:
+            return
+        index = self.savepoints.index(name)
+        del self.savepoints[index:]
+        for table, opened in self.restarted.items():
+            # Released: the restart now belongs to the enclosing savepoint.
+            self.restarted[table] = opened[:index]
+
+    def roll_back_to(self, name: str) -> None:
+        if name not in self.savepoints:
+            return
+        index = self.savepoints.index(name)
+        del self.savepoints[index + 1 :]
+        for table, opened in list(self.restarted.items()):
+            if len(opened) > index and opened[index] == name:
+                del self.restarted[table]  # undone with the savepoint: redo on next insert
+
+
+def _table_key(name: str) -> str:
+    return ".".join(part.strip('"') for part in name.split(".")).lower()
+
+
+def _inserted_table(statement: str, context: t.Any) -> str | None:
+    compiled = getattr(context, "compiled", None)
+    table = getattr(getattr(compiled, "statement", None), "table", None)
+    if getattr(context, "isinsert", False) and isinstance(table, sa.Table):
+        return table.fullname.lower()
+    match = _INSERT_INTO.match(statement)
+    return _table_key(match.group(1)) if match else None
+
+
+def _before_cursor_execute(
+    connection: sa.Connection,
+    cursor: t.Any,
+    statement: str,
+    parameters: t.Any,
+    context: t.Any,
+    executemany: bool,
+) -> tuple[str, t.Any]:
+    state: _TestSequences | None = connection.info.get(_KEY)
+    if state is None:
+        return statement, parameters
+    words = statement.split()
+    head = [word.upper() for word in words[:3]]
+    if head[:1] == ["SAVEPOINT"] and len(words) == 2:
+        state.savepoints.append(words[1])
+    elif head[:2] == ["RELEASE", "SAVEPOINT"] and len(words) == 3:
+        state.release(words[2])
+    elif head == ["ROLLBACK", "TO", "SAVEPOINT"] and len(words) == 4:
+        state.roll_back_to(words[3])
+    elif head[:1] == ["INSERT"]:
+        table = _inserted_table(statement, context)
+        if table in state.restarts and table not in state.restarted:
+            _dialects.run_on_driver(connection, state.restarts[table])
+            state.restarted[table] = tuple(state.savepoints)
+    return statement, parameters
+
+
+def _listen(engine: sa.Engine) -> None:
+    if engine not in _listening:
+        event.listen(engine, "before_cursor_execute", _before_cursor_execute, retval=True)
+        _listening.add(engine)
+
+
+def start_resetting(connection: sa.Connection, tables: list[sa.Table]) -> None:
+    """From now until ``stop_resetting``, restart the sequences of ``tables`` as needed."""
+    dialect = connection.dialect.name
+    if dialect in ("mysql", "mariadb"):
+        raise ConfigurationError(
+            "reset_sequences cannot work on MariaDB/MySQL: AUTO_INCREMENT counters are "
+            "never given back on rollback, and resetting one (ALTER TABLE ... "
+            "AUTO_INCREMENT=) commits, which would end the test transaction. Remove "
+            "reset_sequences and do not assert literal ids: compare ids with each other "
+            "(second.id > first.id) or with the objects the test made (the response's id "
+            "== obj.id)."
+        )
+    if dialect != "postgresql":
+        return  # SQLite gives rolled-back ids back by itself
+    key = (database_key(connection.engine), tuple(sorted(table.fullname for table in tables)))
+    if key not in _restarts:
+        _restarts[key] = _dialects.postgresql_sequence_restarts(connection, tables)
+    _listen(connection.engine)
+    connection.info[_KEY] = _TestSequences(_restarts[key])
+
+
+def stop_resetting(connection: sa.Connection) -> None:
+    connection.info.pop(_KEY, None)
