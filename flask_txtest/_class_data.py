@@ -135,25 +135,28 @@ class ClassDataMixin:
 
     def _txtest_reset_sequences(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         """Inside the test transaction: ids of the app's tables start where they were."""
-        if not type(self).reset_sequences:
-            return
-        targets = isolation.targets
-        if not targets.metadatas:
-            raise ConfigurationError(
-                f"{type(self).__qualname__}.reset_sequences needs to know the app's tables: "
-                "set metadata = Base.metadata (the MetaData of your models)."
-            )
-        by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
-        for metadata, engine in targets.metadatas:
-            sync_engine = t.cast(sa.Engine, getattr(engine, "sync_engine", engine))
-            connection = pinned_connection(sync_engine)
-            if connection is None:  # pragma: no cover - every target engine is pinned
-                continue
-            entry = by_connection.setdefault(id(connection), (connection, []))
-            entry[1].extend(metadata.sorted_tables)
-        for connection, tables in by_connection.values():
-            _sequences.start_resetting(connection, tables)
-            stack.callback(_sequences.stop_resetting, connection)
+        if type(self).reset_sequences:
+            _reset_sequences(stack, isolation.targets, type(self).__qualname__)
+
+
+def _reset_sequences(stack: contextlib.ExitStack, targets: Targets, name: str) -> None:
+    """Restart the sequences of the pinned test connections until ``stack`` closes."""
+    if not targets.metadatas:
+        raise ConfigurationError(
+            f"{name}.reset_sequences needs to know the app's tables: set "
+            "metadata = Base.metadata (the MetaData of your models)."
+        )
+    by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
+    for metadata, engine in targets.metadatas:
+        sync_engine = t.cast(sa.Engine, getattr(engine, "sync_engine", engine))
+        connection = pinned_connection(sync_engine)
+        if connection is None:  # pragma: no cover - every target engine is pinned
+            continue
+        entry = by_connection.setdefault(id(connection), (connection, []))
+        entry[1].extend(metadata.sorted_tables)
+    for connection, tables in by_connection.values():
+        _sequences.start_resetting(connection, tables)
+        stack.callback(_sequences.stop_resetting, connection)
 
 
 class _Missing:
@@ -174,7 +177,9 @@ def _open_class_layer(cls: type[t.Any], app: Flask, targets: Targets) -> None:
     before = dict(cls.__dict__)
     try:
         stack.enter_context(isolate_targets(targets, app))
-        with app.app_context():
+        with contextlib.ExitStack() as making, app.app_context():
+            if cls.reset_sequences:  # class data gets the same ids in every run too
+                _reset_sequences(making, targets, cls.__qualname__)
             cls.setUpTestData()
             _commit_class_sessions(targets)
     except BaseException:

@@ -38,7 +38,8 @@ class RsTag(db.Model):  # type: ignore[name-defined,misc]
 
 class RsAuto(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = AUTO
-    __table_args__ = {"sqlite_autoincrement": True}  # AUTOINCREMENT: uses sqlite_sequence
+    # AUTOINCREMENT: ids come from sqlite_sequence.
+    __table_args__: t.ClassVar[dict[str, t.Any]] = {"sqlite_autoincrement": True}
     id: sa_orm.Mapped[int] = sa_orm.mapped_column(primary_key=True)
     name: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String(50))
 
@@ -180,7 +181,7 @@ class PostgresqlSequences(TransactionalTestCase):
 
 @on_backends("sqlite", "postgresql")
 class ResetSequencesWithClassData(TransactionalTestCase):
-    """Ids continue after the class data, in every test."""
+    """Class data gets the first ids, and each test's ids continue after it."""
 
     backend: t.Any
     reset_sequences = True
@@ -190,9 +191,13 @@ class ResetSequencesWithClassData(TransactionalTestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
+        if cls.backend.dialect == "postgresql":
+            with db.engine.connect() as connection:  # moved on, as by an earlier run
+                connection.execute(sa.text("SELECT nextval('rs_item_id_seq')"))
         db.session.add_all([RsItem(name="class 1"), RsItem(name="class 2")])
 
     def test_1(self) -> None:
+        self.assertEqual(db.session.scalars(sa.select(RsItem.id).order_by(RsItem.id)).all(), [1, 2])
         self.assertEqual(insert(RsItem), 3)
 
     def test_2(self) -> None:
