@@ -19,7 +19,7 @@ from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 from ._urls import database_key, safe_url
-from ._watch import start_watching, stop_watching, watch_engine
+from ._watch import mark_rollback_only, start_watching, stop_watching, watch_engine
 
 C = t.TypeVar("C")
 
@@ -92,6 +92,7 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
     if outer is not None:
         # Already isolated (class-level data): this layer is a savepoint inside it.
         savepoint = outer.begin_nested()
+        mark_rollback_only(outer)
         stack.callback(lambda: savepoint.rollback() if savepoint.is_active else None)
         return outer
 

@@ -3,10 +3,27 @@
 One listener per engine, registered the first time the engine is isolated and never
 removed, so tests pay no per-test listener churn. It does nothing for connections
 that are not test connections.
+
+Two more jobs fall to it, because every statement on a test connection passes here:
+
+- Threads take turns: each statement holds the connection's lock while the driver runs
+  it, so a view's background thread or a request served from another thread can share
+  the test connection. Statements are serialised, transactions are not: units of work
+  that run at the same time in several threads nest their savepoints in whatever order
+  they come, so a thread should finish its unit of work before another one ends its own
+  (join the thread, as a test does before it checks the results).
+- Commits survive a reader's rollback: a session that only read holds its savepoint
+  open, and code that commits meanwhile (``engine.begin()``, another session) commits
+  inside it. When that reader rolls back or closes, its ``ROLLBACK TO SAVEPOINT``
+  becomes ``RELEASE SAVEPOINT``, so the others' commits stay, as they would on separate
+  connections. A savepoint whose own unit wrote is still rolled back, and with it what
+  others committed inside it: one connection cannot keep the two apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import typing as t
 import weakref
 
@@ -18,6 +35,20 @@ _WATCH_KEY = "flask_txtest.watch"
 _BOOKKEEPING_PREFIXES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
 
 
+_READS = ("SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE")
+
+
+@dataclasses.dataclass
+class _Savepoint:
+    name: str
+    #: Its own unit wrote (or failed) inside it: a rollback must really roll back.
+    wrote: bool = False
+    #: Savepoints released inside it hold what other units committed.
+    holds_commits: bool = False
+    #: The library's own layer (class-level data): always really rolled back.
+    rollback_only: bool = False
+
+
 class ConnectionWatch:
     """What has happened on one test connection."""
 
@@ -26,27 +57,92 @@ class ConnectionWatch:
         self.used = False
         #: Lists that collect the app's statements, for the query assertions.
         self.captures: list[list[str]] = []
+        #: The open savepoints, innermost last.
+        self.savepoints: list[_Savepoint] = []
+        self._lock = threading.RLock()
+        self._held = threading.local()
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+        self._held.depth = getattr(self._held, "depth", 0) + 1
+
+    def release(self) -> None:
+        if getattr(self._held, "depth", 0) > 0:
+            self._held.depth -= 1
+            self._lock.release()
+
+    def _pop_to(self, name: str) -> _Savepoint | None:
+        for index in range(len(self.savepoints) - 1, -1, -1):
+            if self.savepoints[index].name == name:
+                savepoint = self.savepoints[index]
+                del self.savepoints[index:]
+                return savepoint
+        return None
+
+    def track(self, statement: str) -> str:
+        """Follow the savepoints; return the statement to send in place of ``statement``."""
+        words = statement.split(None, 4)
+        head = [word.upper() for word in words[:3]]
+        if head[:1] == ["SAVEPOINT"] and len(words) == 2:
+            self.savepoints.append(_Savepoint(words[1]))
+        elif head[:2] == ["RELEASE", "SAVEPOINT"] and len(words) == 3:
+            released = self._pop_to(words[2])
+            if released and (released.wrote or released.holds_commits) and self.savepoints:
+                self.savepoints[-1].holds_commits = True
+        elif head == ["ROLLBACK", "TO", "SAVEPOINT"] and len(words) == 4:
+            ended = self._pop_to(words[3])
+            if ended and ended.holds_commits and not (ended.wrote or ended.rollback_only):
+                if self.savepoints:
+                    self.savepoints[-1].holds_commits = True
+                return f"RELEASE SAVEPOINT {words[3]}"
+        elif self.savepoints and head and head[0] != "BEGIN" and not head[0].startswith(_READS):
+            self.savepoints[-1].wrote = True
+        return statement
+
+    def failed(self) -> None:
+        # A failed statement (PostgreSQL then refuses all but a rollback) counts as a write.
+        if self.savepoints:
+            self.savepoints[-1].wrote = True
 
 
 _watched: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 def _before_cursor_execute(
-    connection: sa.Connection, cursor: t.Any, statement: str, *args: t.Any
-) -> None:
+    connection: sa.Connection, cursor: t.Any, statement: str, parameters: t.Any, *args: t.Any
+) -> tuple[str, t.Any]:
     watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
     if watch is None:
-        return
+        return statement, parameters
+    # Released in _after_cursor_execute, or in _handle_error if the statement fails.
+    watch.acquire()
     watch.used = True
     if watch.captures and not statement.lstrip().upper().startswith(_BOOKKEEPING_PREFIXES):
         for capture in watch.captures:
             capture.append(statement)
+    return watch.track(statement), parameters
+
+
+def _after_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
+    watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
+    if watch is not None:
+        watch.release()
+
+
+def _handle_error(context: sa.engine.ExceptionContext) -> None:
+    connection = context.connection
+    watch: ConnectionWatch | None = None if connection is None else watch_of(connection)
+    if watch is not None:
+        watch.failed()
+        watch.release()
 
 
 def watch_engine(engine: sa.Engine) -> None:
     """Listen on ``engine``; call before connecting, as a Connection copies the listeners."""
     if engine not in _watched:
-        event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+        event.listen(engine, "before_cursor_execute", _before_cursor_execute, retval=True)
+        event.listen(engine, "after_cursor_execute", _after_cursor_execute)
+        event.listen(engine, "handle_error", _handle_error)
         _watched.add(engine)
 
 
@@ -60,6 +156,13 @@ def start_watching(connection: sa.Connection) -> ConnectionWatch:
 def watch_of(connection: sa.Connection) -> ConnectionWatch | None:
     watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
     return watch
+
+
+def mark_rollback_only(connection: sa.Connection) -> None:
+    """Make a rollback of the innermost open savepoint of ``connection`` really roll back."""
+    watch = watch_of(connection)
+    if watch is not None and watch.savepoints:
+        watch.savepoints[-1].rollback_only = True
 
 
 def stop_watching(connection: sa.Connection) -> None:
