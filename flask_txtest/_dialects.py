@@ -142,3 +142,25 @@ def postgresql_sequence_restarts(
             "DO $txtest$ DECLARE v bigint; BEGIN " + " ".join(steps) + " END $txtest$"
         )
     return restarts
+
+
+def transaction_open_after_statement(connection: sa.Connection) -> bool | None:
+    """Whether a transaction is open, from the driver's record of the last reply.
+
+    No round trip, so it can run after every statement; ``None`` when the driver does
+    not keep that record (then only ``transaction_is_open`` at the end decides).
+    """
+    driver_connection: t.Any = connection.connection.driver_connection
+    name = connection.dialect.name
+    if name == "sqlite":
+        sqlite_connection = getattr(driver_connection, "_conn", driver_connection)
+        return bool(sqlite_connection.in_transaction)
+    if name == "postgresql":
+        if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
+            return bool(driver_connection.is_in_transaction())
+        status = getattr(getattr(driver_connection, "info", None), "transaction_status", None)
+        return None if status is None else int(status) != 0  # psycopg 3: 0 is IDLE
+    if name in ("mysql", "mariadb"):
+        server_status = getattr(driver_connection, "server_status", None)  # (aio)pymysql
+        return None if server_status is None else bool(server_status & 1)  # IN_TRANS
+    return None

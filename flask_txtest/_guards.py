@@ -19,6 +19,7 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from . import _dialects
 from ._errors import ConfigurationError, IsolationError
 from ._urls import is_memory_sqlite, safe_url, server_database_key
 from ._watch import watch_of
@@ -26,6 +27,16 @@ from ._watch import watch_of
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
 
 _OPENED_AT_KEY = "flask_txtest.opened_at"
+#: On a test connection: the statement after which the database had no transaction open.
+ENDED_BY_KEY = "flask_txtest.ended_by"
+_SEEN_OPEN_KEY = "flask_txtest.seen_open"
+
+
+def forget_transaction_state(connection: sa.Connection) -> None:
+    """Start a test connection's record of its transaction afresh."""
+    connection.info.pop(ENDED_BY_KEY, None)
+    connection.info.pop(_SEEN_OPEN_KEY, None)
+
 
 # Where code that is not the user's lives: its frames are skipped when naming a place.
 _LIBRARY_PARTS = (
@@ -88,11 +99,27 @@ def _on_commit(connection: sa.Connection) -> None:
         watch.escapes.append(escape)
 
 
+def _after_cursor_execute(
+    connection: sa.Connection, cursor: t.Any, statement: str, *_: t.Any
+) -> None:
+    # A raw COMMIT (or an implicit one) is seen right after it: by the end of the test,
+    # later statements may have opened a new transaction that hides it. Only an open
+    # transaction that closes counts: MariaDB opens it lazily, at the first table read.
+    if watch_of(connection) is None or ENDED_BY_KEY in connection.info:
+        return
+    is_open = _dialects.transaction_open_after_statement(connection)
+    if is_open:
+        connection.info[_SEEN_OPEN_KEY] = True
+    elif is_open is False and connection.info.get(_SEEN_OPEN_KEY):
+        connection.info[ENDED_BY_KEY] = statement
+
+
 def _listen_once() -> None:
     global _listening
     if not _listening:
         event.listen(sa.Engine, "engine_connect", _on_engine_connect)
         event.listen(sa.Engine, "commit", _on_commit)
+        event.listen(sa.Engine, "after_cursor_execute", _after_cursor_execute)
         _listening = True
 
 

@@ -14,7 +14,12 @@ from flask import Flask
 
 from . import _dialects
 from ._errors import ConfigurationError, IsolationError, TxtestError
-from ._guards import escaped_commits_error, watch_escapes
+from ._guards import (
+    ENDED_BY_KEY,
+    escaped_commits_error,
+    forget_transaction_state,
+    watch_escapes,
+)
 from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
@@ -56,14 +61,15 @@ class Isolation:
         return self.targets.db
 
 
-def _ended_from_inside(engine: sa.Engine) -> IsolationError:
+def _ended_from_inside(engine: sa.Engine, statement: str | None) -> IsolationError:
+    after = f" It ended with: {' '.join(statement.split())[:200]}" if statement else ""
     return IsolationError(
         f"The test transaction on {safe_url(engine)} was ended from inside the test: "
         "the database reports no open transaction. A raw COMMIT, or a statement that "
         "commits implicitly (DDL, TRUNCATE or LOCK TABLES on MariaDB/MySQL), did this, "
         "so what the test wrote before it may be in the database for good. Use "
         "session.commit() (a savepoint release in tests) instead of raw COMMIT, and "
-        "run DDL in create_schema rather than in the test."
+        f"run DDL in create_schema rather than in the test.{after}"
     )
 
 
@@ -104,13 +110,15 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
         connection.close()
         raise
     watch = start_watching(connection)
+    forget_transaction_state(connection)
 
     def end() -> None:
         lost: Exception | None = None
         try:
             # The database opens the transaction at the first statement: before it,
             # "no transaction" is no sign of a commit.
-            ended = (
+            ended_by = None if connection.invalidated else connection.info.pop(ENDED_BY_KEY, None)
+            ended = ended_by is not None or (
                 watch.used
                 and not connection.invalidated
                 and not _dialects.transaction_is_open(connection)
@@ -129,7 +137,7 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
         if lost is not None:
             raise _connection_lost(engine) from lost
         if ended:
-            raise _ended_from_inside(engine)
+            raise _ended_from_inside(engine, ended_by)
 
     stack.callback(end)
     return connection
