@@ -8,6 +8,7 @@ test starts from the class data as it was made, whatever the previous test chang
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import contextlib
 import typing as t
 
@@ -106,6 +107,40 @@ def _commit_class_sessions(targets: Targets) -> None:
             session.expire_on_commit = expire_on_commit
 
 
+def _mapped_in(value: t.Any) -> cabc.Iterator[t.Any]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for each in value:
+            yield from _mapped_in(each)
+    elif isinstance(value, dict):
+        for each in value.values():
+            yield from _mapped_in(each)
+    elif _is_mapped(value):
+        yield value
+
+
+def _load_expired(values: cabc.Iterable[t.Any]) -> None:
+    """Load class data a commit expired, one query per class, while it has a session.
+
+    Each test then gets loaded copies (no query per object per test).
+    """
+    expired: dict[tuple[t.Any, sa_orm.Mapper[t.Any]], list[t.Any]] = {}
+    for value in values:
+        for obj in _mapped_in(value):
+            state = sa.inspect(obj)
+            if state.session is not None and state.key is not None and state.expired_attributes:
+                expired.setdefault((state.session, state.mapper), []).append(obj)
+    for (session, mapper), objects in expired.items():
+        primary_key = mapper.primary_key
+        if len(primary_key) != 1:
+            for obj in objects:
+                session.refresh(obj)
+            continue
+        ids = [sa.inspect(obj).identity[0] for obj in objects]
+        for start in range(0, len(ids), 500):  # within every driver's parameter limit
+            query = sa.select(mapper).where(primary_key[0].in_(ids[start : start + 500]))
+            session.scalars(query.execution_options(populate_existing=True)).all()
+
+
 class ClassDataMixin:
     """``setUpTestData`` and ``reset_sequences``; part of ``TransactionalMixin``."""
 
@@ -135,11 +170,19 @@ class ClassDataMixin:
 
     def _txtest_reset_sequences(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         """Inside the test transaction: ids of the app's tables start where they were."""
-        if type(self).reset_sequences:
-            _reset_sequences(stack, isolation.targets, type(self).__qualname__)
+        cls = type(self)
+        if cls.reset_sequences:
+            layer = cls.__dict__.get(_CLASS_LAYER)
+            restarts = None if layer is None else layer.sequence_restarts
+            _reset_sequences(stack, isolation.targets, cls.__qualname__, restarts)
 
 
-def _reset_sequences(stack: contextlib.ExitStack, targets: Targets, name: str) -> None:
+def _reset_sequences(
+    stack: contextlib.ExitStack,
+    targets: Targets,
+    name: str,
+    restarts: dict[t.Hashable, t.Any] | None,
+) -> None:
     """Restart the sequences of the pinned test connections until ``stack`` closes."""
     if not targets.metadatas:
         raise ConfigurationError(
@@ -155,8 +198,17 @@ def _reset_sequences(stack: contextlib.ExitStack, targets: Targets, name: str) -
         entry = by_connection.setdefault(id(connection), (connection, []))
         entry[1].extend(metadata.sorted_tables)
     for connection, tables in by_connection.values():
-        _sequences.start_resetting(connection, tables)
+        _sequences.start_resetting(connection, tables, restarts)
         stack.callback(_sequences.stop_resetting, connection)
+
+
+class _ClassLayer:
+    """The open class transaction, and what is worked out once inside it."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self.stack = stack
+        #: reset_sequences: the first ids after the class data.
+        self.sequence_restarts: dict[t.Hashable, t.Any] = {}
 
 
 class _Missing:
@@ -179,9 +231,14 @@ def _open_class_layer(cls: type[t.Any], app: Flask, targets: Targets) -> None:
         stack.enter_context(isolate_targets(targets, app))
         with contextlib.ExitStack() as making, app.app_context():
             if cls.reset_sequences:  # class data gets the same ids in every run too
-                _reset_sequences(making, targets, cls.__qualname__)
+                _reset_sequences(making, targets, cls.__qualname__, None)
             cls.setUpTestData()
             _commit_class_sessions(targets)
+            _load_expired(
+                value
+                for name, value in cls.__dict__.items()
+                if before.get(name, _MISSING) is not value and _holds_mapped(value)
+            )
     except BaseException:
         _restore_class(cls, before)
         stack.close()
@@ -189,7 +246,7 @@ def _open_class_layer(cls: type[t.Any], app: Flask, targets: Targets) -> None:
     for name, value in list(cls.__dict__.items()):
         if before.get(name, _MISSING) is not value and _holds_mapped(value):
             setattr(cls, name, TestData(name, value))
-    setattr(cls, _CLASS_LAYER, stack)
+    setattr(cls, _CLASS_LAYER, _ClassLayer(stack))
 
     def close_class_layer() -> None:
         try:

@@ -95,53 +95,42 @@ WHERE d.classid = CAST('pg_class' AS regclass) AND d.refclassid = CAST('pg_class
 """
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def postgresql_sequence_restarts(
     connection: sa.Connection, tables: list[sa.Table]
 ) -> dict[str, str]:
     """For each table with sequences (SERIAL, IDENTITY, ``Sequence`` defaults): the
-    statement that restarts them, inside the transaction, just after the table's
-    highest id (or at the sequence's start on an empty table).
+    statement that restarts them just after the table's highest id as the connection
+    sees it now (or at the sequence's start on an empty table). Two queries in all.
 
     PostgreSQL's ``ALTER SEQUENCE ... RESTART`` is transactional (since PG 10), unlike
     ``setval`` and ``nextval``, so the test's rollback undoes it.
     """
     preparer = connection.dialect.identifier_preparer
     by_name = {preparer.format_table(table): table for table in tables}
-    found: dict[str, list[tuple[str, str, int]]] = {}
+    found: list[tuple[sa.Table, str, str, int]] = []
     rows = connection.execute(sa.text(_OWNED_SEQUENCES), {"names": list(by_name)})
     for name, column, sequence, start in rows:
-        found.setdefault(by_name[name].fullname.lower(), []).append(
-            (preparer.quote(column), sequence, int(start))
-        )
+        found.append((by_name[name], preparer.quote(column), sequence, int(start)))
     for table in tables:
         for column in table.columns:
-            default = column.default
-            if isinstance(default, sa.Sequence):
-                found.setdefault(table.fullname.lower(), []).append(
-                    (
-                        preparer.quote(column.name),
-                        preparer.format_sequence(default),
-                        int(default.start or 1),
-                    )
-                )
-    restarts = {}
-    for table_key, sequences in found.items():
-        table = next(each for each in tables if each.fullname.lower() == table_key)
-        quoted_table = preparer.format_table(table)
-        steps = [
-            f"SELECT GREATEST(COALESCE(MAX({column}), 0) + 1, {start}) INTO v "
-            f"FROM {quoted_table}; EXECUTE format('ALTER SEQUENCE %s RESTART WITH %s', "
-            f"CAST({_literal(sequence)} AS regclass), v);"
-            for column, sequence, start in sequences
-        ]
-        restarts[table_key] = (
-            "DO $txtest$ DECLARE v bigint; BEGIN " + " ".join(steps) + " END $txtest$"
+            if isinstance(column.default, sa.Sequence):
+                sequence = preparer.format_sequence(column.default)
+                start = int(column.default.start or 1)
+                found.append((table, preparer.quote(column.name), sequence, start))
+    if not found:
+        return {}
+    firsts = ", ".join(
+        f"(SELECT GREATEST(COALESCE(MAX({column}), 0) + 1, {start}) "
+        f"FROM {preparer.format_table(table)})"
+        for table, column, _, start in found
+    )
+    values = connection.execute(sa.text(f"SELECT {firsts}")).one()
+    restarts: dict[str, list[str]] = {}
+    for (table, _, sequence, _), value in zip(found, values, strict=True):
+        restarts.setdefault(table.fullname.lower(), []).append(
+            f"ALTER SEQUENCE {sequence} RESTART WITH {int(value)}"
         )
-    return restarts
+    return {table: "; ".join(statements) for table, statements in restarts.items()}
 
 
 def transaction_open_after_statement(connection: sa.Connection) -> bool | None:

@@ -5,7 +5,9 @@ SQLite needs nothing: a rolled-back insert gives its rowid back and ``sqlite_seq
 PostgreSQL's ``nextval`` is never rolled back, but ``ALTER SEQUENCE ... RESTART`` is
 transactional. Restarting every sequence of the schema in every test costs about a
 millisecond per sequence, so a sequence is restarted just before the test's first
-INSERT into its table, and again if a savepoint rollback undid that restart.
+INSERT into its table, and again if a savepoint rollback undid that restart. Where to
+restart (after the highest id) is read once: per process for committed data, per class
+for class data.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from ._urls import database_key
 _KEY = "flask_txtest.sequences"
 _INSERT_INTO = re.compile(r'\s*INSERT\s+INTO\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)', re.I)
 
-# (database, table names) -> {table name: restart statement}; the catalog is read once.
-_restarts: dict[tuple[t.Hashable, tuple[str, ...]], dict[str, str]] = {}
+# Restart statements for the committed data, by database: computed once per process.
+_committed: dict[t.Hashable, t.Any] = {}
 _listening: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
@@ -106,8 +108,14 @@ def _listen(engine: sa.Engine) -> None:
         _listening.add(engine)
 
 
-def start_resetting(connection: sa.Connection, tables: list[sa.Table]) -> None:
-    """From now until ``stop_resetting``, restart the sequences of ``tables`` as needed."""
+def start_resetting(
+    connection: sa.Connection, tables: list[sa.Table], layer: dict[t.Hashable, t.Any] | None
+) -> None:
+    """From now until ``stop_resetting``, restart the sequences of ``tables`` as needed.
+
+    :param layer: where to keep the restart statements (the first id of each table) of
+        the data below this test: the class data's, or (``None``) the committed data's.
+    """
     dialect = connection.dialect.name
     if dialect in ("mysql", "mariadb"):
         raise ConfigurationError(
@@ -120,11 +128,13 @@ def start_resetting(connection: sa.Connection, tables: list[sa.Table]) -> None:
         )
     if dialect != "postgresql":
         return  # SQLite gives rolled-back ids back by itself
+    cache = _committed if layer is None else layer
     key = (database_key(connection.engine), tuple(sorted(table.fullname for table in tables)))
-    if key not in _restarts:
-        _restarts[key] = _dialects.postgresql_sequence_restarts(connection, tables)
+    if key not in cache:
+        # Read before the test writes anything: the ids as the test starts.
+        cache[key] = _dialects.postgresql_sequence_restarts(connection, tables)
     _listen(connection.engine)
-    connection.info[_KEY] = _TestSequences(_restarts[key])
+    connection.info[_KEY] = _TestSequences(cache[key])
 
 
 def stop_resetting(connection: sa.Connection) -> None:

@@ -1,0 +1,159 @@
+"""Benchmarks of issue 5: class data vs per-test data, and the cost of reset_sequences.
+
+Prints ratios; asserts nothing. Run: ``.venv/bin/python benchmarks/bench_class_data.py``
+(PostgreSQL at ``TXTEST_POSTGRESQL_URL``, default the local server; SQLite in a file).
+
+1. A class of 50 tests over 1,000 rows: rows made once in ``setUpTestData`` vs made in
+   ``setUp`` for every test (target: at least 20x faster), on PostgreSQL and SQLite.
+2. A one-insert test on a 30-table schema with ``reset_sequences = True`` vs without
+   (target: under 25% overhead), on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pathlib
+import sys
+import tempfile
+import time
+import typing as t
+import unittest
+
+import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from flask_txtest import TransactionalTestCase  # noqa: E402
+
+POSTGRESQL_URL = os.environ.get(
+    "TXTEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SQLITE_URL = f"sqlite:///{pathlib.Path(tempfile.gettempdir()) / 'txtest_bench.db'}"
+TESTS = 50
+ROWS = 1000
+TABLES = 30
+
+db = SQLAlchemy()
+
+
+class BenchRow(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "bench_row"
+    id: sa_orm.Mapped[int] = sa_orm.mapped_column(primary_key=True)
+    name: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String(50))
+    score: sa_orm.Mapped[int] = sa_orm.mapped_column()
+
+
+WIDE: list[type[t.Any]] = [
+    type(
+        f"BenchWide{i}",
+        (db.Model,),
+        {
+            "__tablename__": f"bench_wide_{i}",
+            "id": sa_orm.mapped_column(sa.Integer, primary_key=True),
+            "name": sa_orm.mapped_column(sa.String(50)),
+        },
+    )
+    for i in range(TABLES)
+]
+
+
+def make_rows() -> list[BenchRow]:
+    rows = [BenchRow(name=f"row {i}", score=i % 100) for i in range(ROWS)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def app_for(url: str) -> Flask:
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    db.init_app(app)
+    return app
+
+
+def check(test: t.Any) -> None:
+    """The body of each class-data test: a query over the rows and one object."""
+    count = db.session.scalar(sa.select(sa.func.count()).where(BenchRow.score < 10))
+    test.assertEqual(count, 100)
+    test.assertEqual(test.first.name, "row 0")
+
+
+def with_tests(name: str, bases: tuple[type, ...], attrs: dict[str, t.Any]) -> type:
+    for i in range(TESTS):
+        attrs[f"test_{i:02}"] = check
+    return type(name, bases, attrs)
+
+
+def run(case: type) -> float:
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    result = unittest.TestResult()
+    gc.collect()
+    start = time.perf_counter()
+    suite.run(result)
+    elapsed = time.perf_counter() - start
+    problems = result.errors + result.failures
+    if problems or result.testsRun == 0:
+        raise SystemExit(f"{case.__name__} failed:\n{problems[0][1] if problems else 'no tests'}")
+    return elapsed
+
+
+def class_data_ratio(url: str) -> tuple[float, float]:
+    app = app_for(url)
+
+    @classmethod  # type: ignore[misc]
+    def set_up_test_data(cls: t.Any) -> None:
+        cls.first = make_rows()[0]
+
+    def set_up(self: t.Any) -> None:
+        TransactionalTestCase.setUp(self)
+        self.first = make_rows()[0]
+
+    once = with_tests("ClassData", (TransactionalTestCase,), {"app": app})
+    once.setUpTestData = set_up_test_data  # type: ignore[attr-defined]
+    each = with_tests("PerTestData", (TransactionalTestCase,), {"app": app, "setUp": set_up})
+    run(with_tests("Warmup", (TransactionalTestCase,), {"app": app, "setUp": set_up}))
+    return run(each), min(run(once) for _ in range(3))
+
+
+def one_insert(test: t.Any) -> None:
+    db.session.add(WIDE[0](name="x"))
+    db.session.commit()
+    test.assertIsNotNone(db.session.scalar(sa.select(WIDE[0].id)))
+
+
+def reset_sequences_overhead(url: str, tests: int = 300) -> tuple[float, float]:
+    app = app_for(url)
+    attrs = {f"test_{i:03}": one_insert for i in range(tests)}
+    plain = type("Plain", (TransactionalTestCase,), {"app": app, **attrs})
+    reset = type("Reset", (TransactionalTestCase,), {"app": app, "reset_sequences": True, **attrs})
+    run(plain), run(reset)  # warm up: schema, catalog, pools
+    plain_times, reset_times = [], []
+    for _ in range(3):  # interleaved, best of three
+        plain_times.append(run(plain))
+        reset_times.append(run(reset))
+    return min(plain_times), min(reset_times)
+
+
+def main() -> None:
+    print(f"1. {TESTS} tests over {ROWS} rows: rows in setUp vs in setUpTestData")
+    for label, url in (("PostgreSQL", POSTGRESQL_URL), ("SQLite", SQLITE_URL)):
+        each, once = class_data_ratio(url)
+        print(
+            f"   {label:10} setUp {each:7.3f} s   setUpTestData {once:7.3f} s   "
+            f"ratio {each / once:5.1f}x  (target >= 20x)"
+        )
+    print(f"2. one-insert test, {TABLES}-table schema: reset_sequences vs without, PostgreSQL")
+    plain, reset = reset_sequences_overhead(POSTGRESQL_URL)
+    overhead = (reset - plain) / plain * 100
+    print(
+        f"   without {plain * 1000 / 300:6.2f} ms/test   with {reset * 1000 / 300:6.2f} ms/test"
+        f"   overhead {overhead:5.1f}%  (target < 25%)"
+    )
+
+
+if __name__ == "__main__":
+    main()
