@@ -2,6 +2,7 @@
 
 from ._async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
 from ._errors import ConfigurationError, IsolationError, TxtestError
+from ._flask_testing import ContextVariableDoesNotExist
 from ._isolation import Isolation, isolate
 from ._testcase import TransactionalMixin, TransactionalTestCase
 
@@ -9,6 +10,7 @@ __all__ = [
     "AsyncTransactionalMixin",
     "AsyncTransactionalTestCase",
     "ConfigurationError",
+    "ContextVariableDoesNotExist",
     "Isolation",
     "IsolationError",
     "TransactionalMixin",

@@ -17,8 +17,7 @@ from flask import request as flask_request
 from flask.signals import message_flashed, template_rendered
 from flask_sqlalchemy import SQLAlchemy
 
-from flask_txtest import TransactionalTestCase
-from flask_txtest._flask_testing import ContextVariableDoesNotExist
+from flask_txtest import ContextVariableDoesNotExist, TransactionalTestCase
 from tests._backends import count_rows, on_backends
 
 POST = "ft_post"
