@@ -27,7 +27,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from flask_txtest import TransactionalTestCase  # noqa: E402
+from flask_txtest import TransactionalTestCase
 
 POSTGRESQL_URL = os.environ.get(
     "TXTEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
