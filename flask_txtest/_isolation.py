@@ -117,15 +117,18 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
         try:
             # The database opens the transaction at the first statement: before it,
             # "no transaction" is no sign of a commit.
-            ended_by = None if connection.invalidated else connection.info.pop(ENDED_BY_KEY, None)
+            # Invalidated (a cancelled query, a lost server): the driver connection is
+            # gone, the database rolled back, and ``connection.info`` would reconnect.
+            invalidated = connection.invalidated
+            ended_by = None if invalidated else connection.info.pop(ENDED_BY_KEY, None)
             ended = ended_by is not None or (
-                watch.used
-                and not connection.invalidated
-                and not _dialects.transaction_is_open(connection)
+                watch.used and not invalidated and not _dialects.transaction_is_open(connection)
             )
-            stop_watching(connection)
+            if not invalidated:
+                stop_watching(connection)
             transaction.rollback()
-            _dialects.restore_connection(connection)
+            if not invalidated:
+                _dialects.restore_connection(connection)
         except Exception as error:
             if not _is_disconnect(connection, error):
                 raise

@@ -10,6 +10,7 @@ import weakref
 
 import sqlalchemy as sa
 from sqlalchemy.ext import asyncio as sa_async
+from sqlalchemy.util import greenlet_spawn
 
 from ._guards import check_rollback_support
 from ._targets import Targets
@@ -47,8 +48,25 @@ def ensure_schema(
         return
     create_schema()
     for engine in engines:
-        check_rollback_support(engine)
+        _check_rollback_support(engine)
         _mark_done(step, engine)
+
+
+def _check_rollback_support(engine: sa.Engine) -> None:
+    if not engine.dialect.is_async or engine.dialect.name not in ("mysql", "mariadb"):
+        check_rollback_support(engine)
+        return
+
+    # The sync engine behind an AsyncEngine connects only inside a greenlet, on a loop.
+    async def check() -> None:
+        try:
+            await greenlet_spawn(check_rollback_support, engine)
+        finally:
+            # Its connections belong to this step's event loop, which is about to close.
+            await greenlet_spawn(engine.dispose)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, check()).result()
 
 
 def default_step(targets: Targets) -> t.Hashable:
