@@ -1,0 +1,88 @@
+"""docs/troubleshooting.md lists every error the library raises, each one tested.
+
+The page marks the fixed text of each message in **bold**. Every bold phrase must be
+in the library's source (the message exists) and in a fault test (a test asserts it);
+every place in the library that builds an error message must contain one of them (the
+page is complete).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import unittest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "troubleshooting.md"
+LIBRARY = ROOT / "flask_txtest"
+FAULTS = pathlib.Path(__file__).resolve().parent
+
+# Bold words of the page's prose, not message text.
+_PROSE = {"Why.", "Fix.", "bold"}
+# Where the library builds the message of an error or a failure.
+_RAISES = re.compile(
+    r"(?<!class )\b(ConfigurationError|IsolationError|TxtestError|RuntimeError|"
+    r"failureException|ResourceClosedError|InvalidRequestError|ContextVariableDoesNotExist)\("
+)
+
+
+def joined(source: str) -> str:
+    """``source`` with adjacent string literals joined, so wrapped messages read whole."""
+    return re.sub(r'"\s*\n\s*(?:[rRfF]{1,2})?"', "", source)
+
+
+def phrases() -> list[str]:
+    found = re.findall(r"\*\*(.+?)\*\*", PAGE.read_text())
+    return [phrase for phrase in dict.fromkeys(found) if phrase not in _PROSE]
+
+
+def library_sources() -> dict[str, str]:
+    return {path.name: joined(path.read_text()) for path in sorted(LIBRARY.glob("*.py"))}
+
+
+def fault_tests() -> str:
+    return "\n".join(
+        joined(path.read_text())
+        for path in sorted(FAULTS.glob("test_*.py"))
+        if path.name != pathlib.Path(__file__).name
+    )
+
+
+def _call_text(source: str, start: int) -> str:
+    """The text of the call that starts at ``start`` (up to its closing parenthesis)."""
+    depth = 0
+    for index in range(source.index("(", start), min(len(source), start + 2000)):
+        depth += {"(": 1, ")": -1}.get(source[index], 0)
+        if depth == 0:
+            return source[start : index + 1]
+    return source[start : start + 800]
+
+
+class TroubleshootingPage(unittest.TestCase):
+    def test_the_page_lists_messages(self) -> None:
+        self.assertGreater(len(phrases()), 40, phrases())
+
+    def test_every_listed_message_is_raised_by_the_library(self) -> None:
+        library = "\n".join(library_sources().values())
+        missing = [phrase for phrase in phrases() if phrase not in library]
+        self.assertEqual(missing, [], "listed on the page, not in flask_txtest/")
+
+    def test_every_listed_message_is_asserted_by_a_fault_test(self) -> None:
+        tests = fault_tests()
+        missing = [phrase for phrase in phrases() if phrase not in tests]
+        self.assertEqual(missing, [], "listed on the page, asserted by no tests/faults test")
+
+    def test_every_error_the_library_raises_is_on_the_page(self) -> None:
+        listed = phrases()
+        unlisted = []
+        for name, source in library_sources().items():
+            for match in _RAISES.finditer(source):
+                call = _call_text(source, match.start())
+                if not any(phrase in call for phrase in listed):
+                    line = source.count("\n", 0, match.start()) + 1
+                    unlisted.append(f"{name}:{line}: {' '.join(call.split())[:160]}")
+        self.assertEqual(unlisted, [], "add these messages to docs/troubleshooting.md")
+
+
+if __name__ == "__main__":
+    unittest.main()
