@@ -73,14 +73,16 @@ class FlaskTestingMixin:
         def on_request(sender: Flask, **extra: t.Any) -> None:
             new_request[0] = True
 
-        def on_template(sender: Flask, template: t.Any, context: dict[str, t.Any]) -> None:
+        def on_template(
+            sender: Flask, template: t.Any, context: dict[str, t.Any], **extra: t.Any
+        ) -> None:
             if new_request[0]:
                 # Flask-Testing keeps what the latest rendering request rendered.
                 new_request[0] = False
                 self.templates = []
             self.templates.append((template, context))
 
-        def on_flash(sender: Flask, message: t.Any, category: str) -> None:
+        def on_flash(sender: Flask, message: t.Any, category: str, **extra: t.Any) -> None:
             self.flashed_messages.append((message, category))
 
         for signal, receiver in (

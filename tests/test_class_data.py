@@ -7,6 +7,7 @@ database for good. A naive setUpClass recipe is shown leaking changes between te
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -278,5 +279,6 @@ class ClassDataUnderBothRunners(unittest.TestCase):
     def test_unittest(self) -> None:
         self.run_suite("unittest", "tests.classdata_suite")
 
+    @unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
     def test_pytest(self) -> None:
         self.run_suite("pytest", "-q", "-p", "no:cacheprovider", "tests/classdata_suite.py")
