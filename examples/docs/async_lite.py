@@ -11,7 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flask_txtest import AsyncTransactionalTestCase
 
-DATABASE_URL = "sqlite+aiosqlite:///" + os.path.join(tempfile.gettempdir(), "todos_test.db")
+DATABASE_FILE = os.path.join(tempfile.gettempdir(), "txtest_async_todos_test.db")
+DATABASE_URL = f"sqlite+aiosqlite:///{DATABASE_FILE}"
 
 db = SQLAlchemy()
 

@@ -13,7 +13,8 @@ from flask_txtest import AsyncTransactionalMixin, AsyncTransactionalTestCase
 
 # A database file: each async test runs on its own event loop, and no connection
 # (so no in-memory SQLite database) outlives the test's loop.
-DATABASE_URL = "sqlite+aiosqlite:///" + os.path.join(tempfile.gettempdir(), "notes_test.db")
+DATABASE_FILE = os.path.join(tempfile.gettempdir(), "txtest_async_notes_test.db")
+DATABASE_URL = f"sqlite+aiosqlite:///{DATABASE_FILE}"
 
 engine = create_async_engine(DATABASE_URL)
 Session = async_sessionmaker(engine, expire_on_commit=False)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from flask_txtest import AsyncTransactionalTestCase
 
-DATABASE_FILE = os.path.join(tempfile.gettempdir(), "items_test.db")
+DATABASE_FILE = os.path.join(tempfile.gettempdir(), "txtest_async_items_test.db")
 
 
 class Base(DeclarativeBase):
