@@ -73,4 +73,3 @@ class AsyncTransactionalMixin(TransactionalMixin):
 
 class AsyncTransactionalTestCase(AsyncTransactionalMixin, unittest.IsolatedAsyncioTestCase):
     """An ``IsolatedAsyncioTestCase`` whose every test runs against a clean database."""
-

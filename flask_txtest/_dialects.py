@@ -75,6 +75,28 @@ def transaction_is_open(connection: sa.Connection) -> bool:
     return True
 
 
+def transaction_open_after_statement(connection: sa.Connection) -> bool | None:
+    """Whether a transaction is open, from the driver's record of the last reply.
+
+    No round trip, so it can run after every statement; ``None`` when the driver does
+    not keep that record (then only ``transaction_is_open`` at the end decides).
+    """
+    driver_connection: t.Any = connection.connection.driver_connection
+    name = connection.dialect.name
+    if name == "sqlite":
+        sqlite_connection = getattr(driver_connection, "_conn", driver_connection)
+        return bool(sqlite_connection.in_transaction)
+    if name == "postgresql":
+        if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
+            return bool(driver_connection.is_in_transaction())
+        status = getattr(getattr(driver_connection, "info", None), "transaction_status", None)
+        return None if status is None else int(status) != 0  # psycopg 3: 0 is IDLE
+    if name in ("mysql", "mariadb"):
+        server_status = getattr(driver_connection, "server_status", None)  # (aio)pymysql
+        return None if server_status is None else bool(server_status & 1)  # IN_TRANS
+    return None
+
+
 def run_on_driver(connection: sa.Connection, statement: str) -> None:
     """Run ``statement`` on the DBAPI connection, unseen by SQLAlchemy's events."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -131,25 +153,3 @@ def postgresql_sequence_restarts(
             f"ALTER SEQUENCE {sequence} RESTART WITH {int(value)}"
         )
     return {table: "; ".join(statements) for table, statements in restarts.items()}
-
-
-def transaction_open_after_statement(connection: sa.Connection) -> bool | None:
-    """Whether a transaction is open, from the driver's record of the last reply.
-
-    No round trip, so it can run after every statement; ``None`` when the driver does
-    not keep that record (then only ``transaction_is_open`` at the end decides).
-    """
-    driver_connection: t.Any = connection.connection.driver_connection
-    name = connection.dialect.name
-    if name == "sqlite":
-        sqlite_connection = getattr(driver_connection, "_conn", driver_connection)
-        return bool(sqlite_connection.in_transaction)
-    if name == "postgresql":
-        if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
-            return bool(driver_connection.is_in_transaction())
-        status = getattr(getattr(driver_connection, "info", None), "transaction_status", None)
-        return None if status is None else int(status) != 0  # psycopg 3: 0 is IDLE
-    if name in ("mysql", "mariadb"):
-        server_status = getattr(driver_connection, "server_status", None)  # (aio)pymysql
-        return None if server_status is None else bool(server_status & 1)  # IN_TRANS
-    return None

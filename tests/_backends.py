@@ -54,8 +54,12 @@ class Backend:
     @property
     def async_url(self) -> str:
         """The same database through the async driver (aiosqlite, asyncpg, aiomysql)."""
-        drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
-                   "mysql": "mysql+aiomysql", "mariadb": "mariadb+aiomysql"}
+        drivers = {
+            "sqlite": "sqlite+aiosqlite",
+            "postgresql": "postgresql+asyncpg",
+            "mysql": "mysql+aiomysql",
+            "mariadb": "mariadb+aiomysql",
+        }
         parsed = sa.make_url(self.url)
         return parsed.set(drivername=drivers[parsed.get_backend_name()]).render_as_string(
             hide_password=False
@@ -120,8 +124,11 @@ def on_backends(*names: str) -> t.Callable[[C], None]:
         for name in chosen:
             backend = BACKENDS[name]
             copy_name = f"{cls.__name__}_{name}"
-            copy = type(copy_name, (cls,), {"backend": backend, "__module__": cls.__module__,
-                                             "__qualname__": copy_name})
+            copy = type(
+                copy_name,
+                (cls,),
+                {"backend": backend, "__module__": cls.__module__, "__qualname__": copy_name},
+            )
             reason = backend.unavailable_reason
             if reason is not None:
                 copy = unittest.skip(f"backend {name} skipped: {reason}")(copy)

@@ -23,7 +23,8 @@ from tests import _backends  # noqa: E402
 def report_backends() -> list[str]:
     """Print what runs where; return the names of required backends that cannot run."""
     required = {
-        name.strip() for name in os.environ.get("TXTEST_REQUIRE_BACKENDS", "").split(",")
+        name.strip()
+        for name in os.environ.get("TXTEST_REQUIRE_BACKENDS", "").split(",")
         if name.strip()
     }
     missing = []
@@ -74,7 +75,7 @@ def reset_sqlite_files() -> None:
     for backend in _backends.BACKENDS.values():
         for url in (backend.url, backend.other_url):
             if url and url.startswith("sqlite:///"):
-                pathlib.Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
+                pathlib.Path(url[len("sqlite:///") :]).unlink(missing_ok=True)
 
 
 def run_unittest(argv: list[str]) -> unittest.TestResult:
@@ -114,11 +115,15 @@ def main() -> int:
         problems.append("tables not empty after the suite:\n    " + "\n    ".join(dirty))
     for problem in problems:
         print(f"FAILED: {problem}")
-    if any(name not in missing and _backends.BACKENDS[name].unavailable_reason
-           for name in _backends.BACKENDS):
-        print("To run the skipped backends: start PostgreSQL / MariaDB locally, or set "
-              "TXTEST_POSTGRESQL_URL / TXTEST_MYSQL_URL to a database whose name contains "
-              "'test'.")
+    if any(
+        name not in missing and _backends.BACKENDS[name].unavailable_reason
+        for name in _backends.BACKENDS
+    ):
+        print(
+            "To run the skipped backends: start PostgreSQL / MariaDB locally, or set "
+            "TXTEST_POSTGRESQL_URL / TXTEST_MYSQL_URL to a database whose name contains "
+            "'test'."
+        )
     print(f"{passed} passed, {failed + len(problems)} failed, {len(result.skipped)} skipped")
     return 1 if failed or problems else 0
 
