@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import os
 import pathlib
 import sys
@@ -19,6 +20,10 @@ import unittest
 import sqlalchemy as sa
 
 TMP = pathlib.Path(__file__).parent / ".tmp"
+
+#: Flask-SQLAlchemy-Lite needs Flask 3, so the oldest corner of the matrix runs without it.
+LITE_INSTALLED = importlib.util.find_spec("flask_sqlalchemy_lite") is not None
+LITE_MISSING = "flask-sqlalchemy-lite is not installed (it needs Flask 3)"
 
 POSTGRESQL_URL = os.environ.get(
     "TXTEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

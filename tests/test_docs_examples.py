@@ -10,11 +10,14 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import io
 import pathlib
 import re
 import textwrap
 import unittest
+
+from tests._backends import LITE_INSTALLED, LITE_MISSING
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -188,6 +191,12 @@ class ExamplesPassTests(unittest.TestCase):
         loader = unittest.TestLoader()
         for module in modules:
             with self.subTest(module=module):
+                try:
+                    importlib.import_module(f"examples.docs.{module}")
+                except ModuleNotFoundError as error:
+                    if error.name == "flask_sqlalchemy_lite" and not LITE_INSTALLED:
+                        self.skipTest(LITE_MISSING)
+                    raise
                 suite = loader.loadTestsFromName(f"examples.docs.{module}")
                 result, output = run_quietly(suite)
                 self.assertGreater(result.testsRun, 0, f"examples/docs/{module}.py has no tests")

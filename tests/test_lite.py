@@ -11,7 +11,11 @@ import unittest
 import sqlalchemy as sa
 
 from flask_txtest import TransactionalTestCase
-from tests._backends import count_rows, delete_all, on_backends
+from tests._backends import LITE_INSTALLED, LITE_MISSING, count_rows, delete_all, on_backends
+
+if not LITE_INSTALLED:
+    raise unittest.SkipTest(LITE_MISSING)
+
 from tests.apps import lite_app
 from tests.apps.lite_app import Item
 

@@ -13,12 +13,8 @@ from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import orm
 
-
-class Base(orm.DeclarativeBase):
-    pass
-
-
-db = SQLAlchemy(model_class=Base)
+# No DeclarativeBase model_class: that needs Flask-SQLAlchemy 3.1, and 3.0 is supported.
+db = SQLAlchemy()
 
 
 class Document(db.Model):  # type: ignore[name-defined,misc]
