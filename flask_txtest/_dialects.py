@@ -49,22 +49,9 @@ def transaction_is_open(connection: sa.Connection) -> bool:
 
     SQLAlchemy's own bookkeeping cannot see a raw ``COMMIT`` or an implicit commit.
     """
-    dbapi_connection: t.Any = connection.connection.dbapi_connection
-    driver_connection: t.Any = connection.connection.driver_connection
-    name = connection.dialect.name
-    if name == "sqlite":
-        # sqlite3, or aiosqlite's connection whose sqlite3 connection is ``_conn``.
-        sqlite_connection = getattr(driver_connection, "_conn", driver_connection)
-        return bool(sqlite_connection.in_transaction)
-    if name == "postgresql":
-        if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
-            return bool(driver_connection.is_in_transaction())
-        info = getattr(dbapi_connection, "info", None)
-        status = getattr(info, "transaction_status", None)
-        if status is not None:  # psycopg 3
-            return int(status) != 0  # 0 is IDLE: no transaction open
-        return True
-    if name in ("mysql", "mariadb"):
+    if connection.dialect.name in ("mysql", "mariadb"):
+        # The server's answer, not the driver's status flag from the last reply.
+        dbapi_connection: t.Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("SELECT @@in_transaction")
@@ -72,7 +59,8 @@ def transaction_is_open(connection: sa.Connection) -> bool:
         finally:
             cursor.close()
         return bool(row and row[0])
-    return True
+    recorded = transaction_open_after_statement(connection)
+    return True if recorded is None else recorded
 
 
 def transaction_open_after_statement(connection: sa.Connection) -> bool | None:

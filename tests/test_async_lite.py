@@ -169,25 +169,14 @@ class LiteWithoutTheLibrary(unittest.TestCase):
     def test_naive_recipe_leaks_what_the_view_commits(self) -> None:
         # A session bound to a connection in a transaction; the views use
         # db.async_session, made by Lite's sessionmaker on the engine: not joined.
-        app = lite_app_for(self.backend)
-        with app.app_context():
-            engine = db.async_engine
+        naive_app = lite_app_for(self.backend)
+        with naive_app.app_context():
+            naive_engine = db.async_engine
             LiteBase.metadata.create_all(db.engine)
 
-        class Naive(unittest.IsolatedAsyncioTestCase):
-            async def asyncSetUp(self) -> None:
-                self.connection = await engine.connect()
-                self.transaction = await self.connection.begin()
-                self.session = AsyncSession(
-                    bind=self.connection, join_transaction_mode="create_savepoint"
-                )
-                self.client = app.test_client()
-
-            async def asyncTearDown(self) -> None:
-                await self.session.close()
-                await self.transaction.rollback()
-                await self.connection.close()
-                await engine.dispose()  # its connections belong to this loop
+        class Naive(async_app.NaiveAsyncRecipe):
+            engine = naive_engine
+            app = naive_app
 
             async def test_view(self) -> None:
                 response = await sync_to_async(self.client.post)("/names")

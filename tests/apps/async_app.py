@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import typing as t
+import unittest
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
@@ -40,6 +41,20 @@ TABLES = (NAME, EVENT)
 
 #: The names the ``POST /names`` views try, in order.
 CANDIDATES = ("Max", "Cody", "Robby")
+
+
+async def add_first_free_name(session: AsyncSession, model: t.Any) -> tuple[dict[str, t.Any], int]:
+    """Users' report: insert, and on IntegrityError roll back and try the next name."""
+    for candidate in CANDIDATES:
+        session.add(model(name=candidate))
+        try:
+            await session.commit()
+        except sa.exc.IntegrityError:
+            await session.rollback()
+        else:
+            return {"name": candidate}, 201
+    return {"name": None}, 409
+
 
 APPLICATION_NAME = f"txtest_async_{os.getpid()}"
 
@@ -112,17 +127,8 @@ def make_app(stack: Stack) -> Flask:
 
     @app.post("/names")
     async def add_name() -> t.Any:
-        # Users' report: insert, and on IntegrityError roll back and try the next name.
         async with stack.Session() as session:
-            for candidate in CANDIDATES:
-                session.add(Name(name=candidate))
-                try:
-                    await session.commit()
-                except sa.exc.IntegrityError:
-                    await session.rollback()
-                else:
-                    return {"name": candidate}, 201
-        return {"name": None}, 409
+            return await add_first_free_name(session, Name)
 
     @app.get("/names")
     async def list_names() -> t.Any:
@@ -213,16 +219,7 @@ def make_lite_app(backend: Backend, db: t.Any) -> Flask:
 
     @app.post("/names")
     async def add_name() -> t.Any:
-        session = db.async_session
-        for candidate in CANDIDATES:
-            session.add(LiteName(name=candidate))
-            try:
-                await session.commit()
-            except sa.exc.IntegrityError:
-                await session.rollback()
-            else:
-                return {"name": candidate}, 201
-        return {"name": None}, 409
+        return await add_first_free_name(db.async_session, LiteName)
 
     @app.get("/names")
     async def list_names() -> t.Any:
@@ -261,3 +258,25 @@ def open_pg_connections(backend: Backend) -> int:
             return int(connection.execute(query, {"name": APPLICATION_NAME}).scalar_one())
     finally:
         engine.dispose()
+
+
+class NaiveAsyncRecipe(unittest.IsolatedAsyncioTestCase):
+    """The recipe users write without the library: an AsyncSession bound to a connection
+    in a transaction. The app's own session factory is not joined, so its commits leak.
+    Subclasses set ``engine`` and ``app`` and add the test.
+    """
+
+    engine: AsyncEngine
+    app: Flask
+
+    async def asyncSetUp(self) -> None:
+        self.connection = await self.engine.connect()
+        self.transaction = await self.connection.begin()
+        self.session = AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint")
+        self.client = self.app.test_client()
+
+    async def asyncTearDown(self) -> None:
+        await self.session.close()
+        await self.transaction.rollback()
+        await self.connection.close()
+        await self.engine.dispose()  # its connections belong to this loop
