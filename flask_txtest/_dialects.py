@@ -94,6 +94,20 @@ def run_on_driver(connection: sa.Connection, statement: str) -> None:
         cursor.close()
 
 
+def run_batch_on_driver(connection: sa.Connection, statements: list[str]) -> None:
+    """Run parameterless ``statements`` in order, in one round trip where the driver can.
+
+    psycopg sends a parameterless multi-statement query in one message; the other
+    drivers take one statement per call (PyMySQL needs a flag SQLAlchemy does not set,
+    asyncpg prepares each statement, sqlite3 refuses several).
+    """
+    if connection.dialect.driver == "psycopg":
+        run_on_driver(connection, "; ".join(statements))
+        return
+    for statement in statements:
+        run_on_driver(connection, statement)
+
+
 _OWNED_SEQUENCES = """
 SELECT x.name, a.attname, CAST(CAST(d.objid AS regclass) AS text), s.seqstart
 FROM unnest(CAST(:names AS text[])) AS x(name)

@@ -20,7 +20,7 @@ import weakref
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from . import _dialects
+from . import _dialects, _watch
 from ._errors import ConfigurationError
 from ._urls import database_key
 
@@ -84,22 +84,29 @@ def _before_cursor_execute(
     executemany: bool,
 ) -> tuple[str, t.Any]:
     state: _TestSequences | None = connection.info.get(_KEY)
-    if state is None:
-        return statement, parameters
-    words = statement.split()
-    head = [word.upper() for word in words[:3]]
-    if head[:1] == ["SAVEPOINT"] and len(words) == 2:
-        state.savepoints.append(words[1])
-    elif head[:2] == ["RELEASE", "SAVEPOINT"] and len(words) == 3:
-        state.release(words[2])
-    elif head == ["ROLLBACK", "TO", "SAVEPOINT"] and len(words) == 4:
-        state.roll_back_to(words[3])
-    elif head[:1] == ["INSERT"]:
+    if state is not None and statement.lstrip()[:6].upper() == "INSERT":
         table = _inserted_table(statement, context)
         if table in state.restarts and table not in state.restarted:
             _dialects.run_on_driver(connection, state.restarts[table])
             state.restarted[table] = tuple(state.savepoints)
     return statement, parameters
+
+
+def _follow_savepoint(connection: sa.Connection, statement: str) -> None:
+    """Savepoint statements of test connections, in order (they are sent later)."""
+    state: _TestSequences | None = connection.info.get(_KEY)
+    if state is None:
+        return
+    words = statement.split()
+    if words[0].upper() == "SAVEPOINT":
+        state.savepoints.append(words[-1])
+    elif words[0].upper() == "RELEASE":
+        state.release(words[-1])
+    else:
+        state.roll_back_to(words[-1])
+
+
+_watch.savepoint_observers.append(_follow_savepoint)
 
 
 def _listen(engine: sa.Engine) -> None:

@@ -18,10 +18,18 @@ Two more jobs fall to it, because every statement on a test connection passes he
   becomes ``RELEASE SAVEPOINT``, so the others' commits stay, as they would on separate
   connections. A savepoint whose own unit wrote is still rolled back, and with it what
   others committed inside it: one connection cannot keep the two apart.
+- Savepoint bookkeeping is deferred: ``SAVEPOINT`` / ``RELEASE`` / ``ROLLBACK TO`` wait
+  until the next statement and go with it in one round trip, and a savepoint closed
+  before anything ran inside it is never sent. A test then costs about the round trips
+  of its own statements (class data: the previous test's rollback and this test's two
+  savepoints travel together). The order the database sees is unchanged; only code
+  that writes through the raw DBAPI connection, which no event sees, would run before
+  savepoints opened just before it.
 """
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import dataclasses
 import threading
 import typing as t
@@ -29,6 +37,9 @@ import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.sql import expression
+
+from . import _dialects
 
 _WATCH_KEY = "flask_txtest.watch"
 # Transaction bookkeeping that the library (or SQLAlchemy) sends, not the app.
@@ -59,6 +70,8 @@ class ConnectionWatch:
         self.captures: list[list[str]] = []
         #: The open savepoints, innermost last.
         self.savepoints: list[_Savepoint] = []
+        #: Savepoint statements not sent yet: (savepoint name, statement), oldest first.
+        self.pending: list[tuple[str, str]] = []
         self._lock = threading.RLock()
         self._held = threading.local()
 
@@ -99,6 +112,35 @@ class ConnectionWatch:
             self.savepoints[-1].wrote = True
         return statement
 
+    def defer(self, statement: str) -> None:
+        """Queue a savepoint statement (already tracked), dropping what it makes moot."""
+        kind, name = statement.split()[0].upper(), statement.split()[-1]
+        opened_at = next(
+            (
+                index
+                for index in range(len(self.pending) - 1, -1, -1)
+                if self.pending[index] == (name, f"SAVEPOINT {name}")
+            ),
+            None,
+        )
+        if kind == "SAVEPOINT":
+            self.pending.append((name, statement))
+        elif opened_at is not None:
+            # Never sent, and nothing ran inside it (a statement sends the queue first):
+            # neither it nor what was queued inside it needs to reach the database.
+            del self.pending[opened_at:]
+        elif kind == "ROLLBACK":
+            # All that is still queued happened inside this savepoint: undone with it.
+            self.pending[:] = [(name, statement)]
+        else:
+            self.pending.append((name, statement))
+
+    def send_pending(self, connection: sa.Connection) -> None:
+        if self.pending:
+            statements = [statement for _, statement in self.pending]
+            self.pending.clear()
+            _dialects.run_batch_on_driver(connection, statements)
+
     def failed(self) -> None:
         # A failed statement (PostgreSQL then refuses all but a rollback) counts as a write.
         if self.savepoints:
@@ -117,6 +159,7 @@ def _before_cursor_execute(
     # Released in _after_cursor_execute, or in _handle_error if the statement fails.
     watch.acquire()
     watch.used = True
+    watch.send_pending(connection)
     if watch.captures and not statement.lstrip().upper().startswith(_BOOKKEEPING_PREFIXES):
         for capture in watch.captures:
             capture.append(statement)
@@ -137,12 +180,62 @@ def _handle_error(context: sa.engine.ExceptionContext) -> None:
         watch.release()
 
 
+#: Called with (connection, statement) for each savepoint statement of a test
+#: connection, in order, when it is queued (``_sequences`` follows the savepoints).
+savepoint_observers: list[cabc.Callable[[sa.Connection, str], None]] = []
+
+_SAVEPOINT_CLAUSES: dict[str, type[t.Any]] = {
+    "do_savepoint": expression.SavepointClause,
+    "do_release_savepoint": expression.ReleaseSavepointClause,
+    "do_rollback_to_savepoint": expression.RollbackToSavepointClause,
+}
+_DEFERRING = "_txtest_defers_savepoints"
+
+
+def _defer_savepoints(dialect: sa.Dialect) -> None:
+    """Route the savepoint statements of test connections through their watch's queue.
+
+    The dialect (one per engine) keeps its own methods for every other connection.
+    """
+    if getattr(dialect, _DEFERRING, False):
+        return
+    for method, clause in _SAVEPOINT_CLAUSES.items():
+        original = getattr(dialect, method)
+        texts: dict[str, str] = {}
+
+        def deferred(
+            connection: sa.Connection,
+            name: str,
+            original: t.Any = original,
+            clause: type[t.Any] = clause,
+            texts: dict[str, str] = texts,
+        ) -> None:
+            watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
+            if watch is None:
+                original(connection, name)
+                return
+            if name not in texts:
+                texts[name] = str(clause(name).compile(dialect=connection.dialect))
+            watch.acquire()
+            try:
+                statement = watch.track(texts[name])
+                for observer in savepoint_observers:
+                    observer(connection, statement)
+                watch.defer(statement)
+            finally:
+                watch.release()
+
+        setattr(dialect, method, deferred)
+    setattr(dialect, _DEFERRING, True)
+
+
 def watch_engine(engine: sa.Engine) -> None:
     """Listen on ``engine``; call before connecting, as a Connection copies the listeners."""
     if engine not in _watched:
         event.listen(engine, "before_cursor_execute", _before_cursor_execute, retval=True)
         event.listen(engine, "after_cursor_execute", _after_cursor_execute)
         event.listen(engine, "handle_error", _handle_error)
+        _defer_savepoints(engine.dialect)
         _watched.add(engine)
 
 
