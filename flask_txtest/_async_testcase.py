@@ -32,6 +32,10 @@ class AsyncTransactionalMixin(TransactionalMixin):
     async_sessionmakers: t.ClassVar[cabc.Sequence[AsyncSessionFactorySpec]] = ()
 
     async_client: AsyncClient
+    # Each async test runs on its own event loop, so its async connections cannot
+    # outlive it; the sync side keeps one transaction per test too, so that a SQLite
+    # file is not held locked by the sync side while the async side writes to it.
+    _txtest_transaction_per_class = False
 
     async def asyncSetUp(self) -> None:
         await self._txtest_async_start()

@@ -1,9 +1,9 @@
-"""Class-level data (``setUpTestData``) and fixed ids (``reset_sequences``).
+"""The class-level transaction, class data (``setUpTestData``) and fixed ids.
 
-Class data lives in a transaction opened for the whole test class, before its first
-test, and rolled back after its last one. Each test's isolation then opens a savepoint
-inside it (``_isolation._open_outer_transaction`` layers on a pinned engine), so every
-test starts from the class data as it was made, whatever the previous test changed.
+Each test class holds a transaction per database, opened before its first test and
+rolled back after its last one; class data is made in it. Each test's isolation then
+opens a savepoint inside it (``_isolation._open_test_layer``), so every test starts
+from the class data as it was made, whatever the previous test changed.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from . import _sequences
-from ._errors import ConfigurationError
-from ._isolation import Isolation, isolate_targets
+from ._errors import ConfigurationError, TxtestError
+from ._isolation import Isolation, broken_connections, isolate_targets
 from ._pinning import pinned_connection
 from ._targets import Targets
 
@@ -146,6 +146,8 @@ class ClassDataMixin:
 
     #: Each test's ids start where the schema step (and class data) left them.
     reset_sequences: t.ClassVar[bool] = False
+    #: One transaction per class, each test a savepoint in it (else one per test).
+    _txtest_transaction_per_class: t.ClassVar[bool] = True
     app_scope: t.ClassVar[str]
 
     @classmethod
@@ -159,14 +161,33 @@ class ClassDataMixin:
         """
 
     def _txtest_open_class_data(self, app: Flask, targets: Targets) -> None:
-        """Before the first test of the class: open the class layer, run setUpTestData."""
+        """Before a test: make sure its class's transaction is open (and its data made).
+
+        Every class with ``app_scope = "class"`` holds one connection and transaction per
+        database for all its tests; each test is a savepoint inside it, as Django's
+        ``TestCase`` does. A class with ``app_scope = "test"`` has no class layer.
+        """
         cls = type(self)
-        if cls.setUpTestData.__func__ is ClassDataMixin.setUpTestData.__func__:  # type: ignore[attr-defined]
+        has_data = cls.setUpTestData.__func__ is not ClassDataMixin.setUpTestData.__func__  # type: ignore[attr-defined]
+        if cls.app_scope != "class" or not (has_data or cls._txtest_transaction_per_class):
+            if has_data:
+                raise ConfigurationError(
+                    f"{cls.__qualname__} defines setUpTestData(), which makes data once per "
+                    f"class, but app_scope is {cls.app_scope!r}: one app per test has no "
+                    "class to share it. Use app_scope = 'class' (the default)."
+                )
             return
-        if _CLASS_LAYER not in cls.__dict__:
-            _open_class_layer(cls, app, targets)
-        # Each test's copies go with the test, not with the result that keeps the test.
-        self.addCleanup(_forget_test_data, self)  # type: ignore[attr-defined]
+        layer = cls.__dict__.get(_CLASS_LAYER)
+        if layer is not None and layer.broken:
+            # An earlier test ended or lost the class transaction (and failed for it):
+            # the class goes on in a fresh one.
+            layer.close()
+            layer = None
+        if layer is None:
+            _open_class_layer(cls, app, targets, run_set_up_test_data=has_data)
+        if has_data:
+            # Each test's copies go with the test, not with the result that keeps the test.
+            self.addCleanup(_forget_test_data, self)  # type: ignore[attr-defined]
 
     def _txtest_reset_sequences(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         """Inside the test transaction: ids of the app's tables start where they were."""
@@ -205,10 +226,20 @@ def _reset_sequences(
 class _ClassLayer:
     """The open class transaction, and what is worked out once inside it."""
 
-    def __init__(self, stack: contextlib.ExitStack) -> None:
+    def __init__(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         self.stack = stack
+        self.isolation = isolation
         #: reset_sequences: the first ids after the class data.
         self.sequence_restarts: dict[t.Hashable, t.Any] = {}
+        #: Undoes the layer: closes the transaction, puts the class back as it was.
+        self.close: t.Callable[[], None] = stack.close
+
+    @property
+    def broken(self) -> bool:
+        return any(
+            connection.invalidated or connection in broken_connections
+            for connection in self.isolation.connections.values()
+        )
 
 
 class _Missing:
@@ -218,44 +249,59 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _open_class_layer(cls: type[t.Any], app: Flask, targets: Targets) -> None:
-    if cls.app_scope != "class":
-        raise ConfigurationError(
-            f"{cls.__qualname__} defines setUpTestData(), which makes data once per "
-            f"class, but app_scope is {cls.app_scope!r}: one app per test has no class "
-            "to share it. Use app_scope = 'class' (the default)."
-        )
+def _open_class_layer(
+    cls: type[t.Any], app: Flask, targets: Targets, *, run_set_up_test_data: bool
+) -> None:
     stack = contextlib.ExitStack()
     before = dict(cls.__dict__)
     try:
-        stack.enter_context(isolate_targets(targets, app))
-        with contextlib.ExitStack() as making, app.app_context():
-            if cls.reset_sequences:  # class data gets the same ids in every run too
-                _reset_sequences(making, targets, cls.__qualname__, None)
-            cls.setUpTestData()
-            _commit_class_sessions(targets)
-            _load_expired(
-                value
-                for name, value in cls.__dict__.items()
-                if before.get(name, _MISSING) is not value and _holds_mapped(value)
-            )
+        isolation = stack.enter_context(isolate_targets(targets, app))
+        if run_set_up_test_data:
+            _make_class_data(cls, app, targets, before)
     except BaseException:
         _restore_class(cls, before)
         stack.close()
         raise
-    for name, value in list(cls.__dict__.items()):
-        if before.get(name, _MISSING) is not value and _holds_mapped(value):
-            setattr(cls, name, TestData(name, value))
-    setattr(cls, _CLASS_LAYER, _ClassLayer(stack))
+    layer = _ClassLayer(stack, isolation)
+    setattr(cls, _CLASS_LAYER, layer)
+    closed = False
 
     def close_class_layer() -> None:
+        nonlocal closed
+        if closed:
+            return
+        closed = True
         try:
-            stack.close()
+            if layer.broken:
+                # The test that broke it has failed and said why; the class ends quietly.
+                with contextlib.suppress(TxtestError):
+                    stack.close()
+            else:
+                stack.close()
         finally:
             _restore_class(cls, before)
 
+    layer.close = close_class_layer
     # Runs after the class's last test, under unittest and pytest alike.
     cls.addClassCleanup(close_class_layer)
+
+
+def _make_class_data(
+    cls: type[t.Any], app: Flask, targets: Targets, before: dict[str, t.Any]
+) -> None:
+    with contextlib.ExitStack() as making, app.app_context():
+        if cls.reset_sequences:  # class data gets the same ids in every run too
+            _reset_sequences(making, targets, cls.__qualname__, None)
+        cls.setUpTestData()
+        _commit_class_sessions(targets)
+        _load_expired(
+            value
+            for name, value in cls.__dict__.items()
+            if before.get(name, _MISSING) is not value and _holds_mapped(value)
+        )
+    for name, value in list(cls.__dict__.items()):
+        if before.get(name, _MISSING) is not value and _holds_mapped(value):
+            setattr(cls, name, TestData(name, value))
 
 
 def _forget_test_data(test: t.Any) -> None:

@@ -56,3 +56,25 @@ def fresh_context_client_class(base: type[FlaskClient]) -> type[FlaskClient]:
 def make_test_client(app: Flask) -> FlaskClient:
     base = app.test_client_class or FlaskClient
     return fresh_context_client_class(base)(app, app.response_class, use_cookies=True)
+
+
+class LazyTestClient:
+    """``self.client``: made on first use, as many tests never make a request.
+
+    A non-data descriptor, so a test (or a subclass's ``setUp``) may still assign its own.
+    """
+
+    @t.overload
+    def __get__(self, test: None, owner: type[t.Any]) -> LazyTestClient: ...
+
+    @t.overload
+    def __get__(self, test: object, owner: type[t.Any] | None = None) -> FlaskClient: ...
+
+    def __get__(
+        self, test: object | None, owner: type[t.Any] | None = None
+    ) -> LazyTestClient | FlaskClient:
+        if test is None:
+            return self
+        client = make_test_client(t.cast(Flask, getattr(test, "app")))  # noqa: B009
+        test.__dict__["client"] = client
+        return client

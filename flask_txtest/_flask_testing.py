@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import contextlib
+import io
 import typing as t
 import urllib.parse
+import weakref
 
 import flask
 import flask.templating
 from flask import Flask, message_flashed, request_started, template_rendered
+from flask.testing import EnvironBuilder
 
 _REDIRECT_CODES = (301, 302, 303, 305, 307, 308)
 
@@ -28,6 +31,74 @@ def _empty_render(app: Flask, template: t.Any, context: dict[str, t.Any]) -> str
     app.update_template_context(context)
     template_rendered.send(app, template=template, context=context)
     return ""
+
+
+class _Recorder:
+    """Receives an app's template and flash signals for the test running now.
+
+    Connected once per app rather than per test: blinker's connect and disconnect
+    would cost each test more than the rest of its Flask set-up.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.test: t.Any = None
+        #: A request started since the last rendering: its templates replace the list.
+        self.new_request = False
+        request_started.connect(self.on_request, sender=app, weak=False)
+        template_rendered.connect(self.on_template, sender=app, weak=False)
+        message_flashed.connect(self.on_flash, sender=app, weak=False)
+
+    def on_request(self, sender: Flask, **extra: t.Any) -> None:
+        self.new_request = True
+
+    def on_template(
+        self, sender: Flask, template: t.Any, context: dict[str, t.Any], **extra: t.Any
+    ) -> None:
+        if self.test is None:
+            return
+        if self.new_request:
+            # Flask-Testing keeps what the latest rendering request rendered.
+            self.new_request = False
+            self.test.templates = []
+        self.test.templates.append((template, context))
+
+    def on_flash(self, sender: Flask, message: t.Any, category: str, **extra: t.Any) -> None:
+        if self.test is not None:
+            self.test.flashed_messages.append((message, category))
+
+
+_recorders: weakref.WeakKeyDictionary[Flask, _Recorder] = weakref.WeakKeyDictionary()
+
+
+def _recorder_of(app: Flask) -> _Recorder:
+    recorder = _recorders.get(app)
+    if recorder is None:
+        recorder = _recorders[app] = _Recorder(app)
+    return recorder
+
+
+# The WSGI environ of app.test_request_context(), built once per app and configuration.
+_environs: weakref.WeakKeyDictionary[Flask, tuple[t.Any, dict[str, t.Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _test_environ(app: Flask) -> dict[str, t.Any]:
+    """What ``app.test_request_context()`` would build, without building it each time."""
+    config = app.config
+    key = tuple(
+        config.get(name) for name in ("SERVER_NAME", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME")
+    )
+    cached = _environs.get(app)
+    if cached is None or cached[0] != key:
+        builder = EnvironBuilder(app)
+        try:
+            cached = _environs[app] = (key, builder.get_environ())
+        finally:
+            builder.close()
+    environ = dict(cached[1])
+    environ["wsgi.input"] = io.BytesIO()
+    return environ
 
 
 def _same_location(actual: str, expected: str) -> bool:
@@ -68,31 +139,10 @@ class FlaskTestingMixin:
         """Record templates and flashes of ``app`` until ``stack`` closes."""
         self.templates = []
         self.flashed_messages = []
-        new_request = [False]
-
-        def on_request(sender: Flask, **extra: t.Any) -> None:
-            new_request[0] = True
-
-        def on_template(
-            sender: Flask, template: t.Any, context: dict[str, t.Any], **extra: t.Any
-        ) -> None:
-            if new_request[0]:
-                # Flask-Testing keeps what the latest rendering request rendered.
-                new_request[0] = False
-                self.templates = []
-            self.templates.append((template, context))
-
-        def on_flash(sender: Flask, message: t.Any, category: str, **extra: t.Any) -> None:
-            self.flashed_messages.append((message, category))
-
-        for signal, receiver in (
-            (request_started, on_request),
-            (template_rendered, on_template),
-            (message_flashed, on_flash),
-        ):
-            signal.connect(receiver, sender=app, weak=False)
-            # From every sender: blinker keeps a receiver disconnected from one sender.
-            stack.callback(signal.disconnect, receiver)
+        recorder = _recorder_of(app)
+        previous, recorder.test = recorder.test, self
+        recorder.new_request = False
+        stack.callback(setattr, recorder, "test", previous)
         if not self.render_templates:
             original = flask.templating._render
             flask.templating._render = _empty_render
@@ -100,7 +150,7 @@ class FlaskTestingMixin:
         # As under Flask-Testing, the test itself runs in a request context, so
         # url_for() and flask.request work in test code. Requests made through
         # self.client still get fresh contexts of their own.
-        stack.enter_context(app.test_request_context())
+        stack.enter_context(app.request_context(_test_environ(app)))
 
     def _txtest_recorded(self, name: str) -> list[t.Any]:
         recorded = self.__dict__.get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import contextlib
 import typing as t
+import weakref
 
 import sqlalchemy as sa
 from flask import Flask
@@ -24,7 +25,13 @@ from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 from ._urls import database_key, safe_url
-from ._watch import mark_rollback_only, start_watching, stop_watching, watch_engine
+from ._watch import (
+    mark_rollback_only,
+    start_watching,
+    stop_watching,
+    watch_engine,
+    watch_of,
+)
 
 C = t.TypeVar("C")
 
@@ -87,20 +94,73 @@ def _is_disconnect(connection: sa.Connection, error: Exception) -> bool:
     if isinstance(error, sa.exc.DBAPIError):
         return bool(error.connection_invalidated)
     dbapi = connection.dialect.loaded_dbapi
-    return isinstance(error, dbapi.Error) and bool(
-        connection.dialect.is_disconnect(error, None, None)
-    )
+    if not isinstance(error, dbapi.Error):
+        return False
+    dbapi_connection = None
+    if not connection.invalidated:
+        # Some dialects (psycopg) judge by the driver connection's own state.
+        dbapi_connection = connection.connection.dbapi_connection
+    return bool(connection.dialect.is_disconnect(error, dbapi_connection, None))
+
+
+#: Class-level test connections whose transaction a test ended or lost: they cannot
+#: carry another test, so the class layer is opened afresh.
+broken_connections: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
+
+
+def _open_test_layer(
+    stack: contextlib.ExitStack, engine: sa.Engine, outer: sa.Connection
+) -> sa.Connection:
+    """This test's layer inside an open class-level transaction: a savepoint.
+
+    The test pays no connection checkout and no BEGIN; its savepoint travels with its
+    first statement (see ``_watch``). It is checked as a whole transaction would be.
+    """
+    watch = watch_of(outer)
+    sent_before = watch.sent if watch is not None else 0
+    options = outer.get_execution_options()
+    savepoint = outer.begin_nested()
+    mark_rollback_only(outer)
+
+    def end() -> None:
+        if outer.invalidated:
+            # A statement of the test met the dead connection and failed the test already.
+            broken_connections.add(outer)
+            return
+        try:
+            ended_by = outer.info.pop(ENDED_BY_KEY, None)
+            sent = watch is not None and watch.sent != sent_before
+            ended = ended_by is not None or (sent and not _dialects.transaction_is_open(outer))
+            if not ended:
+                if savepoint.is_active:
+                    savepoint.rollback()
+                if sent and watch is not None:
+                    # Now, not with the next test's first statement: a connection that
+                    # died during this test fails this test.
+                    watch.send_pending(outer)
+                # Options a test set on the connection (engine.connect()) are its own.
+                outer._execution_options = options
+        except Exception as error:
+            broken_connections.add(outer)
+            if _is_disconnect(outer, error):
+                if not outer.invalidated:
+                    outer.invalidate()
+                raise _connection_lost(engine) from error
+            raise
+        if ended:
+            broken_connections.add(outer)
+            raise _ended_from_inside(engine, ended_by)
+
+    stack.callback(end)
+    return outer
 
 
 def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> sa.Connection:
     """A connection in a transaction that ``stack`` rolls back and closes."""
     outer = pinned_connection(engine)
     if outer is not None:
-        # Already isolated (class-level data): this layer is a savepoint inside it.
-        savepoint = outer.begin_nested()
-        mark_rollback_only(outer)
-        stack.callback(lambda: savepoint.rollback() if savepoint.is_active else None)
-        return outer
+        # Already isolated (a class-level transaction): this layer is a savepoint in it.
+        return _open_test_layer(stack, engine, outer)
 
     watch_engine(engine)
     connection = engine.connect()

@@ -29,6 +29,8 @@ def pinned_connection(engine: sa.Engine) -> sa.Connection | None:
 def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Connection) -> None:
     """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``."""
     previous_connection = _pinned.get(engine)
+    if previous_connection is connection and "connect" in engine.__dict__:
+        return  # pinned there already (by the class's layer), and unpinned with it
     previous_connect = engine.__dict__.get("connect")
     _pinned[engine] = connection
     engine.connect = lambda: SharedConnection(connection)  # type: ignore[method-assign,assignment,return-value]
@@ -85,8 +87,16 @@ def _joining_class(session_class: type[sa_orm.Session]) -> type[sa_orm.Session]:
     return joining
 
 
+def _is_pinned(session_class: type[t.Any], kw: dict[str, t.Any]) -> bool:
+    return bool(getattr(session_class, "_txtest_joining", False)) and (
+        kw.get("join_transaction_mode") == "create_savepoint"
+    )
+
+
 def pin_sessionmaker(stack: contextlib.ExitStack, factory: sa_orm.sessionmaker[t.Any]) -> None:
     """Make sessions from ``factory`` (made from now on) join the test transaction."""
+    if _is_pinned(factory.class_, factory.kw):
+        return  # pinned already (by the class's layer), and unpinned with it
     original_class = factory.class_
     original_kw = dict(factory.kw)
     factory.class_ = _joining_class(original_class)
@@ -108,8 +118,10 @@ def pin_async_sessionmaker(
     An ``AsyncSession`` runs a sync ``Session`` (``sync_session_class``) underneath, and
     that session picks the bind: the same joining subclass serves both worlds.
     """
-    original_kw = dict(factory.kw)
     sync_class = factory.kw.get("sync_session_class") or factory.class_.sync_session_class
+    if _is_pinned(sync_class, factory.kw):
+        return
+    original_kw = dict(factory.kw)
     factory.kw["sync_session_class"] = _joining_class(sync_class)
     factory.kw["join_transaction_mode"] = "create_savepoint"
 

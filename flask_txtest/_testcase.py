@@ -9,10 +9,9 @@ import unittest
 
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from ._class_data import ClassDataMixin
-from ._client import make_test_client
+from ._client import LazyTestClient
 from ._errors import ConfigurationError
 from ._flask_testing import FlaskTestingMixin
 from ._isolation import Isolation, isolate_targets
@@ -48,7 +47,8 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
     #: What the schema step creates when there is no Flask-SQLAlchemy extension.
     metadata: t.ClassVar[sa.MetaData | cabc.Sequence[sa.MetaData] | None] = None
 
-    client: FlaskClient
+    #: The app's test client; each request runs in fresh app and request contexts.
+    client = LazyTestClient()
     session: t.Any
     connection: sa.Connection
     connections: dict[t.Any, sa.Connection]
@@ -95,7 +95,6 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         self.connections = isolation.connections
         if None in isolation.connections:
             self.connection = isolation.connection
-        self.client = make_test_client(app)
         self.session = self._txtest_session(stack, isolation.targets)
         self._txtest_isolated = True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import typing as t
+import weakref
 
 import sqlalchemy as sa
 
@@ -22,6 +23,10 @@ def is_memory_sqlite(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+# Asked on every connection and commit of every engine while a test runs: computed once.
+_keys: weakref.WeakKeyDictionary[sa.Engine, DatabaseKey] = weakref.WeakKeyDictionary()
+
+
 def database_key(engine: sa.Engine) -> DatabaseKey:
     """A key equal for two engines that reach the same database through the same driver.
 
@@ -29,6 +34,13 @@ def database_key(engine: sa.Engine) -> DatabaseKey:
     ``charset=utf8mb4``), so only the parts that pick the database are used. Two
     engines with equal keys can share one test connection, and so one transaction.
     """
+    key = _keys.get(engine)
+    if key is None:
+        key = _keys[engine] = _database_key(engine)
+    return key
+
+
+def _database_key(engine: sa.Engine) -> DatabaseKey:
     url = engine.url
     backend = url.get_backend_name()
     if backend == "sqlite":

@@ -47,6 +47,7 @@ _BOOKKEEPING_PREFIXES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOIN
 
 
 _READS = ("SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE")
+_READS_AND_BEGIN = (*_READS, "BEGIN")
 
 
 @dataclasses.dataclass
@@ -66,6 +67,8 @@ class ConnectionWatch:
     def __init__(self) -> None:
         #: Whether any statement was sent: the database only opens the transaction then.
         self.used = False
+        #: How many statements were sent: a test layer compares it before and after.
+        self.sent = 0
         #: Lists that collect the app's statements, for the query assertions.
         self.captures: list[list[str]] = []
         #: The open savepoints, innermost last.
@@ -94,6 +97,12 @@ class ConnectionWatch:
 
     def track(self, statement: str) -> str:
         """Follow the savepoints; return the statement to send in place of ``statement``."""
+        start = statement.lstrip()[:9].upper()
+        if not start.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            # Most statements: only whether the current savepoint wrote matters.
+            if self.savepoints and not start.startswith(_READS_AND_BEGIN):
+                self.savepoints[-1].wrote = True
+            return statement
         words = statement.split(None, 4)
         head = [word.upper() for word in words[:3]]
         if head[:1] == ["SAVEPOINT"] and len(words) == 2:
@@ -108,8 +117,8 @@ class ConnectionWatch:
                 if self.savepoints:
                     self.savepoints[-1].holds_commits = True
                 return f"RELEASE SAVEPOINT {words[3]}"
-        elif self.savepoints and head and head[0] != "BEGIN" and not head[0].startswith(_READS):
-            self.savepoints[-1].wrote = True
+        elif self.savepoints and head and head[0] != "BEGIN":
+            self.savepoints[-1].wrote = True  # a ROLLBACK or RELEASE of something else
         return statement
 
     def defer(self, statement: str) -> None:
@@ -159,6 +168,7 @@ def _before_cursor_execute(
     # Released in _after_cursor_execute, or in _handle_error if the statement fails.
     watch.acquire()
     watch.used = True
+    watch.sent += 1
     watch.send_pending(connection)
     if watch.captures and not statement.lstrip().upper().startswith(_BOOKKEEPING_PREFIXES):
         for capture in watch.captures:

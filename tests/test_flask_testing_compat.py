@@ -248,13 +248,13 @@ class RenderTemplatesOff(TransactionalTestCase):
 
 
 @on_backends("sqlite")
-class SignalsAreDisconnected(TransactionalTestCase):
+class SignalReceivers(TransactionalTestCase):
     backend: t.Any
 
     def create_app(self) -> Flask:
         return make_app(self.backend.url)
 
-    def test_receivers_are_gone_after_the_test(self) -> None:
+    def test_receivers_do_not_pile_up_and_leave_with_the_test(self) -> None:
         before = (len(template_rendered.receivers), len(message_flashed.receivers))
         url = self.backend.url
 
@@ -266,11 +266,17 @@ class SignalsAreDisconnected(TransactionalTestCase):
                 self.client.get("/about")
                 self.assertTemplateUsed("about.html")
 
-        inner = Inner("test_render")
+            test_render_again = test_render
+            test_render_once_more = test_render
+
         result = unittest.TestResult()
-        inner.run(result)
-        self.assertEqual((result.testsRun, result.errors, result.failures), (1, [], []))
-        self.assertEqual((len(template_rendered.receivers), len(message_flashed.receivers)), before)
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(Inner)
+        inner = next(iter(suite))
+        suite.run(result)
+        self.assertEqual((result.testsRun, result.errors, result.failures), (3, [], []))
+        # One receiver per app (connected once, not per test): the inner app's.
+        after = (len(template_rendered.receivers), len(message_flashed.receivers))
+        self.assertEqual(after, (before[0] + 1, before[1] + 1))
         # Rendering after the inner test does not reach the inner test's list.
         recorded = list(inner.templates)
         self.client.get("/")
