@@ -48,9 +48,7 @@ def create_app():
     @app.post("/orders/import")
     def import_orders():
         with db.engine.begin() as connection:
-            connection.execute(
-                sa.insert(Order), [{"item": item} for item in request.json["items"]]
-            )
+            connection.execute(sa.insert(Order), [{"item": item} for item in request.json["items"]])
         return jsonify(count=order_count()), 201
 
     return app
