@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import typing as t
 import unittest
+import warnings
 
 import sqlalchemy as sa
 
@@ -21,6 +22,7 @@ TABLE = "hand_written_order"
 DUPLICATE = "test_a_duplicate_is_refused_and_the_next_order_placed"
 BULK = "test_a_bulk_import"
 ONE_ORDER = "test_an_order_placed_through_the_api"
+ASYNC_ORDER = "test_an_order_placed_through_an_async_view"
 SQLALCHEMY_2_1 = tuple(int(part) for part in sa.__version__.split(".")[:2]) >= (2, 1)
 
 
@@ -28,10 +30,21 @@ class Outcome(t.NamedTuple):
     result: unittest.TestResult
     leaked: int
     items: list[str]
+    warnings: list[str]
 
     @property
     def problems(self) -> str:
         return "\n".join(trace for _, trace in self.result.errors + self.result.failures)
+
+
+def close_pools(app: t.Any) -> None:
+    """Close the pooled connections of the sync engines a recipe's app made."""
+    extension = app.extensions.get("sqlalchemy") if app is not None else None
+    if extension is None:
+        return
+    with app.app_context():
+        for engine in getattr(extension, "engines", {}).values():
+            engine.dispose()
 
 
 class RecipeChecks(unittest.TestCase):
@@ -39,10 +52,13 @@ class RecipeChecks(unittest.TestCase):
 
     def setUp(self) -> None:
         # The examples read their database from the environment; point them at ours.
-        for name in ("shop", "lite_shop") if LITE_INSTALLED else ("shop",):
+        urls = {"shop": self.backend.url}
+        if LITE_INSTALLED:
+            urls.update(lite_shop=self.backend.url, async_shop=self.backend.async_url)
+        for name, url in urls.items():
             module = importlib.import_module(f"examples.hand_written.{name}")
             self.addCleanup(setattr, module, "DATABASE_URL", module.DATABASE_URL)
-            module.DATABASE_URL = self.backend.url
+            module.DATABASE_URL = url
         self.addCleanup(self.clean)
         self.clean()
 
@@ -60,8 +76,13 @@ class RecipeChecks(unittest.TestCase):
         # A fresh subclass per run: flask_txtest keeps the app of a class for its tests.
         case = type(case.__name__, (case,), {"__module__": case.__module__})
         result = unittest.TestResult()
-        unittest.TestSuite(case(name) for name in tests).run(result)
+        instances = [case(name) for name in tests]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", sa.exc.SAWarning)
+            unittest.TestSuite(instances).run(result)
         self.assertEqual(result.testsRun, len(tests))
+        for instance in instances:
+            close_pools(getattr(instance, "app", None))
         engine = sa.create_engine(self.backend.url, poolclass=sa.NullPool)
         try:
             with engine.connect() as connection:
@@ -69,7 +90,8 @@ class RecipeChecks(unittest.TestCase):
                 items = list(items)
         finally:
             engine.dispose()
-        return Outcome(result, count_rows(self.backend.url, TABLE), items)
+        said = [str(warning.message) for warning in caught]
+        return Outcome(result, count_rows(self.backend.url, TABLE), items, said)
 
     def assertPassedAndLeaked(self, outcome: Outcome, leaked: int) -> None:
         self.assertTrue(outcome.result.wasSuccessful(), outcome.problems)
@@ -104,6 +126,8 @@ class SwappedEnginesRecipe(RecipeChecks):
         self.assertEqual(len(outcome.result.failures), 1, outcome.problems)
         self.assertIn("{'count': 1} != {'count': 2}", outcome.problems)
         self.assertEqual(outcome.items, ["desk"])
+        # SQLAlchemy notices too, when tearDown rolls back a transaction already gone.
+        self.assertIn("transaction already deassociated from connection", outcome.warnings)
 
     def test_raw_engine_begin_in_a_view_raises(self) -> None:
         # db.engine is now the test's Connection, already in a transaction.
@@ -150,6 +174,26 @@ class LiteTestIsolation(RecipeChecks):
 
     def test_flask_txtest_runs_the_same_tests_and_leaves_nothing(self) -> None:
         outcome = self.run_recipe("after_lite", DUPLICATE, BULK, ONE_ORDER)
+        self.assertPassedAndLeaked(outcome, leaked=0)
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class AsyncViewRecipe(RecipeChecks):
+    def setUp(self) -> None:
+        if not LITE_INSTALLED:
+            self.skipTest(LITE_MISSING)
+        super().setUp()
+
+    def test_the_test_client_cannot_call_an_async_view_from_an_async_test(self) -> None:
+        outcome = self.run_recipe("before_async", ASYNC_ORDER)
+        self.assertIn(
+            "RuntimeError: You cannot use AsyncToSync in the same thread as an async event loop",
+            outcome.problems,
+        )
+        self.assertEqual(outcome.leaked, 0)
+
+    def test_flask_txtest_runs_the_async_view_inside_the_test_transaction(self) -> None:
+        outcome = self.run_recipe("after_async", ASYNC_ORDER)
         self.assertPassedAndLeaked(outcome, leaked=0)
 
 
