@@ -24,6 +24,17 @@ class AsyncTransactionalMixin(TransactionalMixin):
     Put it first in the bases; ``self.session`` is an ``AsyncSession``, ``self.connection``
     an ``AsyncConnection``, and ``await self.async_client.get(...)`` runs async views on
     the test's event loop, inside the test transaction.
+
+    ``setUp`` isolates the app's sync side exactly as ``TransactionalMixin`` does;
+    ``asyncSetUp`` then isolates the async engines and session factories on the test's
+    own event loop. An ``asyncSetUp`` that does not ``await super().asyncSetUp()`` fails
+    its tests with a ``ConfigurationError``.
+
+    :cvar async_engines: ``AsyncEngine`` objects (or ``"pkg.module:attr"`` strings) the
+        app made itself; Flask-SQLAlchemy-Lite's async engines are found without it.
+    :cvar async_sessionmakers: ``async_sessionmaker`` objects or dotted strings.
+    :ivar async_client: awaitable ``get`` / ``post`` / ``put`` / ``patch`` / ``delete``
+        / ``head`` / ``options`` / ``open`` returning the Werkzeug ``TestResponse``.
     """
 
     #: Extra ``AsyncEngine`` objects or ``"pkg.module:attr"`` paths the app made itself.
@@ -76,4 +87,18 @@ class AsyncTransactionalMixin(TransactionalMixin):
 
 
 class AsyncTransactionalTestCase(AsyncTransactionalMixin, unittest.IsolatedAsyncioTestCase):
-    """An ``IsolatedAsyncioTestCase`` whose every test runs against a clean database."""
+    """An ``IsolatedAsyncioTestCase`` whose every test runs against a clean database.
+
+    ``AsyncTransactionalMixin`` on top of ``unittest.IsolatedAsyncioTestCase``. Example:
+
+        class TicketTests(AsyncTransactionalTestCase):
+            async_engines = (engine,)
+            async_sessionmakers = (Session,)
+
+            def create_app(self):
+                return create_app()
+
+            async def test_an_async_view_commits(self):
+                response = await self.async_client.post("/tickets/A1")
+                self.assertEqual(response.status_code, 201)
+    """

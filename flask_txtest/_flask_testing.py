@@ -224,24 +224,31 @@ class FlaskTestingMixin:
         self.assertEqual(response.status_code, status_code, message)
 
     def assert200(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 200."""
         self.assertStatus(response, 200, message)
 
     def assert400(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 400."""
         self.assertStatus(response, 400, message)
 
     def assert401(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 401."""
         self.assertStatus(response, 401, message)
 
     def assert403(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 403."""
         self.assertStatus(response, 403, message)
 
     def assert404(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 404."""
         self.assertStatus(response, 404, message)
 
     def assert405(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 405."""
         self.assertStatus(response, 405, message)
 
     def assert500(self, response: t.Any, message: str | None = None) -> None:
+        """Check that ``response`` has status 500."""
         self.assertStatus(response, 500, message)
 
     # Flask-Testing's snake_case aliases.

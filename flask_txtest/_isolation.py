@@ -48,7 +48,12 @@ class Connections(dict[t.Any, C]):
 
 
 class Isolation:
-    """What ``isolate()`` yields: the test connections and what they isolate."""
+    """What ``isolate()`` yields: the test connections and what they isolate.
+
+    :ivar app: the Flask app given to ``isolate()`` (or a placeholder app).
+    :ivar connections: the test connection of each bind key (``None``: the default
+        database) or extra engine; an unknown key raises ``ConfigurationError``.
+    """
 
     def __init__(
         self, app: Flask | None, targets: Targets, connections: Connections[sa.Connection]
@@ -65,6 +70,7 @@ class Isolation:
 
     @property
     def db(self) -> t.Any:
+        """The isolated extension (``None`` for plain SQLAlchemy)."""
         return self.targets.db
 
 
@@ -253,10 +259,11 @@ def isolate(
     ``engine.connect()`` / ``engine.begin()``, every bind, the given extra engines and
     session factories, requests through a test client) shares one connection and one
     outer transaction per database; ``commit()`` releases a savepoint. Usable without
-    unittest::
+    unittest (a pytest fixture, a script); it does not push an app context:
 
-        with isolate(app) as iso:
-            ...
+        with isolate(app) as isolation, app.app_context():
+            db.session.add(Note(text="hello"))
+            db.session.commit()  # a savepoint release, rolled back when the block ends
 
     :param app: the Flask app; its ``sqlalchemy`` extension is isolated.
     :param db: the extension, when it is not ``app.extensions["sqlalchemy"]``.
@@ -265,6 +272,10 @@ def isolate(
     :param metadata: what the schema step creates when there is no extension.
     :param create_schema: ``True`` creates missing tables once per database per
         process; a callable replaces that step; ``False`` skips it.
+    :raises ConfigurationError: nothing to isolate, an unknown dotted path, a database
+        whose name lacks ``test``, MariaDB/MySQL tables that are not InnoDB.
+    :raises IsolationError: on leaving the block, when a raw ``COMMIT`` ended the
+        transaction or a commit escaped through an engine that was not isolated.
     """
     if app is None:
         if db is not None:

@@ -31,7 +31,45 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
     """Runs each test in a transaction and savepoint that are rolled back after it.
 
     Put it first in the bases: ``class T(TransactionalMixin, MyProjectTestCase)``.
-    Give it the app with ``create_app(self)`` or an ``app`` attribute.
+    Give it the app with ``create_app(self)`` or an ``app`` attribute. It cooperates
+    through ``super()``: your base classes' ``setUp`` runs inside the test transaction,
+    and a ``setUp`` that forgets ``super().setUp()`` fails its tests with a
+    ``ConfigurationError`` instead of writing to the database for good.
+
+    Inside a test, everything that reaches an isolated database (``db.session``,
+    ``Model.query``, ``db.engine``, raw ``engine.connect()`` / ``engine.begin()``,
+    every bind, the extra engines and session factories, requests through
+    ``self.client``, other threads of the app) shares one connection and one outer
+    transaction per database. ``commit()`` releases a savepoint, ``rollback()`` returns
+    to the last one, and the outer transaction is rolled back after the test.
+
+    Also provides ``setUpTestData`` and ``reset_sequences`` (class-level data and fixed
+    ids), ``assertNumQueries`` / ``assertMaxNumQueries`` / ``captureQueries``, and
+    Flask-Testing's assertions (``assert200``, ``assertRedirects``, ...).
+
+    :cvar app: an already-built app (a module-level ``app = Flask(...)``); when unset,
+        ``create_app`` is called.
+    :cvar app_scope: ``"class"`` (default): ``create_app`` runs once per test class;
+        ``"test"``: once per test.
+    :cvar db: the Flask-SQLAlchemy or Flask-SQLAlchemy-Lite extension; default: the
+        app's ``app.extensions["sqlalchemy"]``.
+    :cvar isolate_engines: extra ``Engine`` objects the app made itself, or
+        ``"pkg.module:attr"`` strings naming them; patched in place for each test.
+    :cvar isolate_sessionmakers: extra ``sessionmaker`` / ``scoped_session`` objects or
+        dotted strings (a Unit of Work's session factory, for example).
+    :cvar metadata: the ``MetaData`` (or a list of them) whose tables the default schema
+        step creates when there is no extension; default: ``db.metadata``.
+    :cvar reset_sequences: ``True``: every test's ids start where the schema step (and
+        ``setUpTestData``) left them (PostgreSQL and SQLite; refused on MariaDB/MySQL).
+    :cvar render_templates: ``False``: views render no templates (Flask-Testing's
+        attribute); the template assertions still see what would have been rendered.
+    :ivar client: ``app.test_client()``; each request runs in a fresh app context,
+        inside the test transaction.
+    :ivar session: the session the app uses (``db.session``; with no extension, the
+        first ``scoped_session`` or a session of the first ``sessionmaker`` listed).
+    :ivar connection: the test's ``Connection`` to the default database.
+    :ivar connections: the test connection of each bind key (``None``: the default
+        database) or extra engine; an unknown key raises ``ConfigurationError``.
     """
 
     #: An already-built app; otherwise ``create_app`` is called.
@@ -54,13 +92,21 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
     connections: dict[t.Any, sa.Connection]
 
     def create_app(self) -> Flask:
-        """Return the Flask app under test (Flask-Testing's hook)."""
+        """Return the Flask app under test (Flask-Testing's hook).
+
+        Called once per test class (``app_scope = "class"``) or once per test
+        (``app_scope = "test"``). Not needed when the class sets ``app``.
+        """
         raise NotImplementedError
 
     def create_schema(self) -> None:
         """Bring the schema up, once per database per process, before the first test.
 
-        The default creates missing tables; override it to run Alembic, for example.
+        The default creates missing tables (``db.metadata``, or ``metadata``). Override
+        it to run your migrations (Alembic's ``command.upgrade``, Flask-Migrate's
+        ``upgrade()``): it runs outside any test transaction, with ``self.app`` and
+        ``self.db`` set, and whatever it commits stays, as the starting point of every
+        test. Run DDL here, not in tests: on MariaDB/MySQL DDL commits implicitly.
         """
         create_missing_tables(self._txtest_state().targets)
 
@@ -187,4 +233,16 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
 
 
 class TransactionalTestCase(TransactionalMixin, unittest.TestCase):
-    """A ``unittest.TestCase`` whose every test runs against a clean database."""
+    """A ``unittest.TestCase`` whose every test runs against a clean database.
+
+    ``TransactionalMixin`` on top of ``unittest.TestCase``; every attribute, hook and
+    assertion is documented there. Example:
+
+        class NoteTests(TransactionalTestCase):
+            def create_app(self):
+                return create_app("testing")
+
+            def test_a_view_commits(self):
+                self.client.post("/notes", json={"text": "hello"})
+                self.assertEqual(Note.query.count(), 1)  # rolled back after the test
+    """

@@ -73,3 +73,16 @@ class ArticleQueryTests(TransactionalTestCase):
             self.client.get("/articles")
         self.assertIn("2 != 1 : 2 queries executed, 1 expected", str(failure.exception))
         self.assertIn("1. SELECT docs_qa_article.id", str(failure.exception))
+
+    def test_the_failure_message_shown_in_the_docs(self):
+        with self.assertRaises(AssertionError) as failure, self.assertNumQueries(1):
+            self.client.get("/articles")
+        shown = f"{type(failure.exception).__name__}: {failure.exception}"
+        beginning = """\
+AssertionError: 2 != 1 : 2 queries executed, 1 expected
+Captured queries were:
+1. SELECT docs_qa_article.id, docs_qa_article.title FROM docs_qa_article
+"""
+        self.assertTrue(shown.startswith(beginning), shown)
+        self.assertTrue(shown[len(beginning) :].startswith("2. SELECT "), shown)
+        self.assertIn("FROM docs_qa_comment WHERE", shown)
