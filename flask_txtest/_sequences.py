@@ -15,10 +15,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing as t
-import weakref
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from . import _dialects, _watch
 from ._errors import ConfigurationError
@@ -29,7 +27,6 @@ _INSERT_INTO = re.compile(r'\s*INSERT\s+INTO\s+((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+
 
 # Restart statements for the committed data, by database: computed once per process.
 _committed: dict[t.Hashable, t.Any] = {}
-_listening: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 @dataclasses.dataclass
@@ -75,21 +72,16 @@ def _inserted_table(statement: str, context: t.Any) -> str | None:
     return _table_key(match.group(1)) if match else None
 
 
-def _before_cursor_execute(
-    connection: sa.Connection,
-    cursor: t.Any,
-    statement: str,
-    parameters: t.Any,
-    context: t.Any,
-    executemany: bool,
-) -> tuple[str, t.Any]:
+def _restarts_before(connection: sa.Connection, statement: str, context: t.Any) -> list[str]:
+    """The sequence restart an INSERT needs first, sent with it by the watch."""
     state: _TestSequences | None = connection.info.get(_KEY)
-    if state is not None and statement.lstrip()[:6].upper() == "INSERT":
-        table = _inserted_table(statement, context)
-        if table in state.restarts and table not in state.restarted:
-            _dialects.run_on_driver(connection, state.restarts[table])
-            state.restarted[table] = tuple(state.savepoints)
-    return statement, parameters
+    if state is None or statement.lstrip()[:6].upper() != "INSERT":
+        return []
+    table = _inserted_table(statement, context)
+    if table not in state.restarts or table in state.restarted:
+        return []
+    state.restarted[table] = tuple(state.savepoints)
+    return [state.restarts[table]]
 
 
 def _follow_savepoint(connection: sa.Connection, statement: str) -> None:
@@ -107,12 +99,7 @@ def _follow_savepoint(connection: sa.Connection, statement: str) -> None:
 
 
 _watch.savepoint_observers.append(_follow_savepoint)
-
-
-def _listen(engine: sa.Engine) -> None:
-    if engine not in _listening:
-        event.listen(engine, "before_cursor_execute", _before_cursor_execute, retval=True)
-        _listening.add(engine)
+_watch.statement_preparers.append(_restarts_before)
 
 
 def start_resetting(
@@ -140,7 +127,6 @@ def start_resetting(
     if key not in cache:
         # Read before the test writes anything: the ids as the test starts.
         cache[key] = _dialects.postgresql_sequence_restarts(connection, tables)
-    _listen(connection.engine)
     connection.info[_KEY] = _TestSequences(cache[key])
 
 

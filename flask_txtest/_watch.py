@@ -160,7 +160,12 @@ _watched: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 def _before_cursor_execute(
-    connection: sa.Connection, cursor: t.Any, statement: str, parameters: t.Any, *args: t.Any
+    connection: sa.Connection,
+    cursor: t.Any,
+    statement: str,
+    parameters: t.Any,
+    context: t.Any,
+    executemany: bool,
 ) -> tuple[str, t.Any]:
     watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
     if watch is None:
@@ -169,6 +174,9 @@ def _before_cursor_execute(
     watch.acquire()
     watch.used = True
     watch.sent += 1
+    for prepare in statement_preparers:
+        for before in prepare(connection, statement, context):
+            watch.pending.append(("", before))
     watch.send_pending(connection)
     if watch.captures and not statement.lstrip().upper().startswith(_BOOKKEEPING_PREFIXES):
         for capture in watch.captures:
@@ -190,6 +198,11 @@ def _handle_error(context: sa.engine.ExceptionContext) -> None:
         watch.release()
 
 
+#: Called with (connection, statement, execution context) before each statement of a
+#: test connection; what they return is sent first, with the queued savepoints, in the
+#: same round trip (``_sequences`` restarts a sequence before the first INSERT).
+statement_preparers: list[cabc.Callable[[sa.Connection, str, t.Any], cabc.Iterable[str]]] = []
+
 #: Called with (connection, statement) for each savepoint statement of a test
 #: connection, in order, when it is queued (``_sequences`` follows the savepoints).
 savepoint_observers: list[cabc.Callable[[sa.Connection, str], None]] = []
@@ -209,26 +222,26 @@ def _defer_savepoints(dialect: sa.Dialect) -> None:
     """
     if getattr(dialect, _DEFERRING, False):
         return
+    quote = dialect.identifier_preparer.quote
     for method, clause in _SAVEPOINT_CLAUSES.items():
         original = getattr(dialect, method)
-        texts: dict[str, str] = {}
+        # The dialect's own text for the statement, with the name to fill in: names
+        # never repeat on a class's connection, so compiling each would cost every time.
+        template = str(clause("txtest_name").compile(dialect=dialect))
 
         def deferred(
             connection: sa.Connection,
             name: str,
             original: t.Any = original,
-            clause: type[t.Any] = clause,
-            texts: dict[str, str] = texts,
+            template: str = template,
         ) -> None:
             watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
             if watch is None:
                 original(connection, name)
                 return
-            if name not in texts:
-                texts[name] = str(clause(name).compile(dialect=connection.dialect))
             watch.acquire()
             try:
-                statement = watch.track(texts[name])
+                statement = watch.track(template.replace("txtest_name", quote(name)))
                 for observer in savepoint_observers:
                     observer(connection, statement)
                 watch.defer(statement)
