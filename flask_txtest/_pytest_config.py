@@ -9,6 +9,8 @@ replacing them, so each option maps to extra engines or session factories of
 
 from __future__ import annotations
 
+import collections.abc as cabc
+import contextlib
 import dataclasses
 import importlib
 import types
@@ -127,6 +129,21 @@ class Extras:
     #: Sessions made before the test (module-level ``Session(engine)``): closed before
     #: and after each test, so they connect through the pinned engine.
     sessions: list[sa_orm.Session] = dataclasses.field(default_factory=list)
+    #: Unbound sessionmakers (``sessionmaker()``, configured later): during each test
+    #: they are bound to ``default_engine``, as pytest-flask-sqlalchemy's stand-in
+    #: returned the test's session.
+    unbound: list[sa_orm.sessionmaker[t.Any]] = dataclasses.field(default_factory=list)
+    default_engine: sa.Engine | None = None
+
+    @contextlib.contextmanager
+    def binding_unbound(self) -> cabc.Iterator[None]:
+        """Bind the unbound sessionmakers to the app's engine for the block."""
+        with contextlib.ExitStack() as stack:
+            for factory in self.unbound:
+                if factory.kw.get("bind") is None and self.default_engine is not None:
+                    factory.kw["bind"] = self.default_engine
+                    stack.callback(factory.kw.pop, "bind", None)
+            yield
 
 
 def _engine_entry(path: str, obj: t.Any, extras: Extras) -> None:
@@ -161,12 +178,17 @@ def _sessionmaker_entry(path: str, obj: t.Any, extras: Extras) -> None:
             f"{_describe(obj)}, not a sqlalchemy sessionmaker or scoped_session."
         )
     extras.sessionmakers.append(obj)
+    factory = obj.session_factory if isinstance(obj, sa_orm.scoped_session) else obj
+    if isinstance(factory, sa_orm.sessionmaker) and factory.kw.get("bind") is None:
+        extras.unbound.append(factory)
 
 
 def read_extras(config: pytest.Config, app: Flask, db: t.Any) -> Extras:
     """Resolve the mocked-* options in an app context (``db.engine`` needs one)."""
     extras = Extras()
     with app.app_context():
+        if db is not None and hasattr(db, "engine"):
+            extras.default_engine = db.engine
         for path in config.getini(MOCKED_ENGINES):
             _engine_entry(path, resolve_path(MOCKED_ENGINES, path), extras)
         for path in config.getini(MOCKED_SESSIONS):

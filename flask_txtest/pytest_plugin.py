@@ -102,6 +102,7 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
         )
     extras = read_extras(request.config, app, db or app.extensions.get("sqlalchemy"))
     with contextlib.ExitStack() as stack:
+        stack.enter_context(extras.binding_unbound())
         try:
             isolation = stack.enter_context(
                 isolate(app, db=db, engines=extras.engines, sessionmakers=extras.sessionmakers)
@@ -250,7 +251,7 @@ def _layer_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bo
 
         extras = read_extras(request.config, app, app.extensions.get("sqlalchemy"))
         isolation = isolate(app, engines=extras.engines, sessionmakers=extras.sessionmakers)
-        with data_layer(name, app, isolation, make) as value:
+        with extras.binding_unbound(), data_layer(name, app, isolation, make) as value:
             yield value
 
     layer.__name__ = layer.__qualname__ = _data_name(scope, name)
