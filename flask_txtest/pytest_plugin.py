@@ -95,8 +95,9 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
     layer = innermost()
     if layer is not None and layer.app is not app:
         raise ConfigurationError(
-            f"The data fixture {layer.name!r} made its data with app {layer.app!r}, but "
-            f"this test's app is another one, {app!r}, whose engines do not see it. Give "
+            f"The data fixture {layer.name!r} made its data with the app object "
+            f"{layer.app!r}, but this test runs with another app object, whose engines do "
+            "not see that data. Give "
             "the app fixture a scope at least as wide as the data fixture's "
             "(scope='session' or 'module')."
         )

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import unittest
+import typing as t
 import xml.etree.ElementTree as ElementTree
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -39,10 +39,15 @@ class PytestRun:
         return counts
 
 
-def write_project(test: unittest.TestCase, files: dict[str, str]) -> pathlib.Path:
-    """A temporary project directory holding ``files`` (dedented), removed after ``test``."""
+def write_project(
+    files: dict[str, str], cleanup: t.Callable[[t.Callable[[], None]], None]
+) -> pathlib.Path:
+    """A temporary project directory holding ``files`` (dedented).
+
+    ``cleanup`` registers its removal (``test.addCleanup``, ``cls.addClassCleanup``).
+    """
     directory = tempfile.TemporaryDirectory(prefix="txtest_plugin_")
-    test.addCleanup(directory.cleanup)
+    cleanup(directory.cleanup)
     root = pathlib.Path(directory.name)
     files = {"pytest.ini": "[pytest]\n", **files}
     for name, text in files.items():
@@ -57,9 +62,11 @@ def _outcomes(report: pathlib.Path) -> dict[str, str]:
         return {}
     outcomes: dict[str, str] = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        # classname is "test_mod" or "test_mod.Class"; the file is the first part.
-        parts = case.get("classname", "").split(".")
-        name = f"{parts[0]}.py::" + "::".join([*parts[1:], case.get("name", "")])
+        # xunit1 reports name the file; classname is "dir.module[.Class]".
+        file = case.get("file", "")
+        module = file.removesuffix(".py").replace("/", ".")
+        classes = case.get("classname", "")[len(module) + 1 :]
+        name = "::".join(filter(None, [file, classes.replace(".", "::"), case.get("name")]))
         kinds = {child.tag for child in case}
         if "error" in kinds:
             outcome = "error"
@@ -74,7 +81,6 @@ def _outcomes(report: pathlib.Path) -> dict[str, str]:
 
 
 def run_pytest(
-    test: unittest.TestCase,
     project: pathlib.Path,
     *args: str,
     env: dict[str, str] | None = None,
@@ -84,7 +90,7 @@ def run_pytest(
     environment = {**os.environ, **(env or {})}
     # The project's own modules, then this repo (flask_txtest, if not installed).
     environment["PYTHONPATH"] = os.pathsep.join(
-        [str(project), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        [str(project), str(ROOT), *filter(None, [environment.get("PYTHONPATH")])]
     )
     environment.pop("PYTEST_ADDOPTS", None)
     completed = subprocess.run(
@@ -96,6 +102,8 @@ def run_pytest(
             "no:cacheprovider",
             "-rA",
             f"--junitxml={report}",
+            "-o",
+            "junit_family=xunit1",
             *args,
         ],
         cwd=project,

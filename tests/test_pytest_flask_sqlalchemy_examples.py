@@ -46,7 +46,7 @@ class ReadmeExamplesTests(unittest.TestCase):
         shutil.copytree(
             EXAMPLES, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
         )
-        run = run_pytest(self, project, env={"TEST_DATABASE_URL": self.backend.url})
+        run = run_pytest(project, env={"TEST_DATABASE_URL": self.backend.url})
         self.assertEqual(run.summary(), {"passed": TESTS}, run.output)
         self.assertEqual(set(run.outcomes.values()), {"passed"}, run.output)
         self.assertEqual(run.returncode, 0, run.output)

@@ -303,8 +303,8 @@ class PluginRuns(unittest.TestCase):
                 delete_all(self.backend.url, table)
 
     def run_project(self, *args: str) -> PytestRun:
-        project = write_project(self, FILES)
-        return run_pytest(self, project, *args, env={"TXTEST_PLUGIN_URL": self.backend.url})
+        project = write_project(FILES, self.addCleanup)
+        return run_pytest(project, *args, env={"TXTEST_PLUGIN_URL": self.backend.url})
 
     def assertAllPassed(self, run: PytestRun, expected: int) -> None:
         failed = {name: outcome for name, outcome in run.outcomes.items() if outcome != "passed"}
