@@ -11,6 +11,7 @@ import dataclasses
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,17 @@ def write_project(
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def copy_project(
+    source: pathlib.Path, cleanup: t.Callable[[t.Callable[[], None]], None]
+) -> pathlib.Path:
+    """A temporary copy of ``source``, so that a run's report and caches stay out of it."""
+    directory = tempfile.TemporaryDirectory(prefix="txtest_example_")
+    cleanup(directory.cleanup)
+    root = pathlib.Path(directory.name)
+    shutil.copytree(source, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 

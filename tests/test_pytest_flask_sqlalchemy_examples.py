@@ -9,16 +9,13 @@ it made it.
 
 from __future__ import annotations
 
-import pathlib
-import shutil
-import tempfile
 import typing as t
 import unittest
 
 import sqlalchemy as sa
 
 from tests._backends import SERVERS, Backend, delete_all, fresh_engine, on_backends
-from tests._pytest_runs import ROOT, run_pytest
+from tests._pytest_runs import ROOT, copy_project, run_pytest
 
 EXAMPLES = ROOT / "examples" / "pytest_flask_sqlalchemy"
 TABLE = "example_table"
@@ -40,12 +37,7 @@ class ReadmeExamplesTests(unittest.TestCase):
 
     def test_the_readme_examples_pass_and_leave_only_the_conftest_row(self) -> None:
         self.addCleanup(delete_all, self.backend.url, TABLE)
-        # A copy, so that the run's report and caches stay out of the repository.
-        project = pathlib.Path(tempfile.mkdtemp(prefix="txtest_readme_"))
-        self.addCleanup(shutil.rmtree, project)
-        shutil.copytree(
-            EXAMPLES, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
-        )
+        project = copy_project(EXAMPLES, self.addCleanup)
         run = run_pytest(project, env={"TEST_DATABASE_URL": self.backend.url})
         self.assertEqual(run.summary(), {"passed": TESTS}, run.output)
         self.assertEqual(set(run.outcomes.values()), {"passed"}, run.output)

@@ -1,38 +1,44 @@
-"""The README's conftest setup: an app fixture and the _db fixture the plugin reads.
+"""The README's conftest setup, for Flask-SQLAlchemy 3: an app fixture, and the _db
+fixture the plugin reads.
 
-Row 1 is the row the README's tests read and change; it is committed once, before the
-tests (as the README assumes), and every test must leave it as it was.
+The README's ``database`` fixture created a PostgreSQL database; this one creates the
+table and the row 1 its tests read and change, committed once before the tests (as the
+README assumes). Every test must leave that row as it was.
 """
 
 import pytest
-from database import DATABASE_URI, db
+from database import DATABASE_URI, db, engine
 from flask import Flask
 from models import Table
+from sqlalchemy import insert, select
 
 
 @pytest.fixture(scope="session")
 def database():
-    """Create the tables and the row the tests expect."""
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URI
-    db.init_app(app)
-    with app.app_context():
-        db.create_all()
-        if db.session.get(Table, 1) is None:
-            db.session.add(Table(id=1, name="initial"))
-            db.session.commit()
-    return app
+    db.metadata.create_all(engine)
+    with engine.begin() as connection:
+        if connection.execute(select(Table.id).where(Table.id == 1)).first() is None:
+            connection.execute(insert(Table).values(id=1, name="initial"))
 
 
 @pytest.fixture(scope="session")
 def app(database):
-    """Create a Flask app context for the tests."""
-    return database
+    """
+    Create a Flask app context for the tests.
+    """
+    app = Flask(__name__)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URI
+
+    return app
 
 
 @pytest.fixture(scope="session")
 def _db(app):
-    """Provide the transactional fixtures with access to the database via a Flask-SQLAlchemy
+    """
+    Provide the transactional fixtures with access to the database via a Flask-SQLAlchemy
     database connection.
     """
+    db.init_app(app)
+
     return db
