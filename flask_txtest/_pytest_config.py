@@ -53,6 +53,8 @@ def add_options(parser: pytest.Parser) -> None:
 def check_no_pytest_flask_sqlalchemy(config: pytest.Config) -> None:
     """Both plugins define db_session, db_engine and the mocked-* options: refuse."""
     for name, plugin in config.pluginmanager.list_name_plugin():
+        if plugin is None:  # blocked with -p no:<name>
+            continue
         module = getattr(plugin, "__name__", "") or ""
         if name == "pytest-flask-sqlalchemy" or module.startswith("pytest_flask_sqlalchemy"):
             raise pytest.UsageError(

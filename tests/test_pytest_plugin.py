@@ -343,5 +343,87 @@ class PluginIsolatesTests(PluginRuns):
         self.assertEqual(self.committed(), {"plugin_pet": 0, "plugin_person": 2, "plugin_note": 3})
 
 
+SHOP = """
+    import os
+
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    db = SQLAlchemy()
+
+
+    class Person(db.Model):
+        __tablename__ = "plugin_person"
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(80), unique=True)
+
+
+    def create_app():
+        app = Flask(__name__)
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["TXTEST_PLUGIN_URL"]
+        db.init_app(app)
+        return app
+"""
+
+# The same UNIQUE name committed twice: the second test passes only if the first was
+# rolled back.
+COMMITS_TWICE = """
+    from shop import Person
+
+
+    def test_first(txtest_session):
+        txtest_session.add(Person(name="same"))
+        txtest_session.commit()
+
+
+    def test_second(txtest_session):
+        txtest_session.add(Person(name="same"))
+        txtest_session.commit()
+        assert Person.query.count() == 1
+"""
+
+APP_SOURCES = {
+    "shop.py": SHOP,
+    # pytest-flask's style: a new app for every test.
+    "per_test/conftest.py": """
+        import pytest
+        import shop
+
+        @pytest.fixture
+        def app():
+            return shop.create_app()
+    """,
+    "per_test/test_per_test.py": COMMITS_TWICE,
+    # No app fixture: an app context pushed by another fixture.
+    "pushed/conftest.py": """
+        import pytest
+        import shop
+
+        APP = shop.create_app()
+
+        @pytest.fixture(autouse=True)
+        def pushed():
+            with APP.app_context():
+                yield
+    """,
+    "pushed/test_pushed.py": COMMITS_TWICE,
+    # No app fixture: the txtest_app option names the factory.
+    "option/test_option.py": COMMITS_TWICE,
+}
+
+
+@on_backends("sqlite")
+class AppSourcesTests(PluginRuns):
+    def test_each_way_of_giving_the_app_isolates(self) -> None:
+        project = write_project(APP_SOURCES, self.addCleanup)
+        env = {"TXTEST_PLUGIN_URL": self.backend.url}
+        # The option comes before a pushed app context: each is run on its own.
+        run = run_pytest(project, "per_test", "pushed", env=env)
+        self.assertAllPassed(run, 4)
+        run = run_pytest(project, "-o", "txtest_app=shop:create_app", "option", env=env)
+        self.assertAllPassed(run, 2)
+        self.assertEqual(count_rows(self.backend.url, "plugin_person"), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -325,6 +325,15 @@ class PeerPluginFaults(unittest.TestCase):
         )
         self.assertIn("run 'pip uninstall pytest-flask-sqlalchemy'", run.output)
 
+    def test_either_plugin_disabled_the_run_goes_on(self) -> None:
+        project = write_project(INSTALLED_PEER, self.addCleanup)
+        for disabled in ("pytest-flask-sqlalchemy", "flask_txtest"):
+            with self.subTest(disabled=disabled):
+                run = run_pytest(
+                    project, "-p", f"no:{disabled}", env={"PYTHONPATH": str(project / "site")}
+                )
+                self.assertEqual(run.summary(), {"passed": 1}, run.output)
+
 
 if __name__ == "__main__":
     unittest.main()
