@@ -46,7 +46,6 @@ _CONNECTION_MARK = "requires_sqlalchemy_connection"
 _DB_FIXTURES = frozenset({"db_session", "db_engine"})
 
 _module_data: pytest.StashKey[dict[str, list[str]]] = pytest.StashKey()
-_memo: pytest.StashKey[dict[t.Any, t.Any]] = pytest.StashKey()
 
 
 # -- hooks ------------------------------------------------------------------------------
@@ -97,11 +96,12 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
         raise ConfigurationError(
             f"The data fixture {layer.name!r} made its data with the app object "
             f"{layer.app!r}, but this test runs with another app object, whose engines do "
-            "not see that data. Give "
-            "the app fixture a scope at least as wide as the data fixture's "
-            "(scope='session' or 'module')."
+            "not see that data. Give the app fixture a scope at least as wide as the data "
+            "fixture's (scope='session' or 'module')."
         )
-    extras = read_extras(request.config, app, db or app.extensions.get("sqlalchemy"))
+    extras = read_extras(
+        request.config, app, db if db is not None else app.extensions.get("sqlalchemy")
+    )
     with contextlib.ExitStack() as stack:
         stack.enter_context(extras.binding_unbound())
         try:
@@ -212,6 +212,12 @@ def _txtest_module_data(request: pytest.FixtureRequest) -> None:
             request.getfixturevalue(name)
 
 
+@pytest.fixture
+def _txtest_copies() -> dict[t.Any, t.Any]:
+    """The test's copies of data objects, by identity key: one copy per object per test."""
+    return {}
+
+
 def _data_name(scope: str, name: str) -> str:
     return f"_txtest_{scope}_data_{name}"
 
@@ -262,15 +268,14 @@ def _layer_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bo
 def _test_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bool) -> t.Any:
     hidden = _data_name(scope, function.__name__)
 
-    def fresh(request: pytest.FixtureRequest, **fixtures: t.Any) -> t.Any:
-        memo = request.node.stash.setdefault(_memo, {})
-        return fresh_copy(fixtures[hidden], fixtures["txtest_session"], memo)
+    def fresh(**fixtures: t.Any) -> t.Any:
+        return fresh_copy(fixtures[hidden], fixtures["txtest_session"], fixtures["_txtest_copies"])
 
     # The data (a wider scope) is made before the test's isolation opens inside it.
     fresh.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter(each, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-            for each in ("request", hidden, "txtest_session")
+            for each in (hidden, "txtest_session", "_txtest_copies")
         ]
     )
     fresh.__name__ = fresh.__qualname__ = function.__name__
