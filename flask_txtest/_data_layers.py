@@ -1,0 +1,97 @@
+"""Data made once for a group of tests (a pytest module or class), fresh in each test.
+
+The pytest twin of ``setUpTestData`` (``_class_data``), built from its pieces: the data
+is made inside an isolation opened for the whole group (a savepoint when another layer
+is open below it) and rolled back after the group; each test's isolation is a savepoint
+inside it, so every test starts from the data as it was made. The objects are loaded
+once, detached, and each test gets copies in its own session.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import typing as t
+
+import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+from flask import Flask
+
+from ._class_data import _attach, _commit_class_sessions, _load_expired, _mapped_in
+from ._errors import ConfigurationError
+from ._isolation import Isolation
+from ._targets import Targets
+
+T = t.TypeVar("T")
+
+
+class Layer(t.NamedTuple):
+    name: str
+    app: Flask
+
+
+#: The layers open now, outermost first. A layer is open only while its group runs.
+_open: list[Layer] = []
+
+
+def innermost() -> Layer | None:
+    return _open[-1] if _open else None
+
+
+def session_for(stack: contextlib.ExitStack, targets: Targets) -> t.Any:
+    """The session a test works with: the extension's, or the app's own factory's."""
+    db = targets.db
+    if db is not None and hasattr(db, "session"):
+        return db.session
+    if targets.scoped_sessions:
+        return targets.scoped_sessions[0]
+    if targets.sessionmakers:
+        session = targets.sessionmakers[0]()
+        stack.callback(session.close)
+        return session
+    return None
+
+
+def _check_saved(name: str, value: t.Any) -> None:
+    for obj in _mapped_in(value):
+        if sa.inspect(obj).key is None:
+            raise ConfigurationError(
+                f"The data fixture {name!r} returned {obj!r} unsaved (no primary key): add "
+                "it to the session in the fixture (what the session holds is committed when "
+                "the fixture returns)."
+            )
+
+
+@contextlib.contextmanager
+def data_layer(
+    name: str,
+    app: Flask,
+    isolation: t.ContextManager[Isolation],
+    make: cabc.Callable[[t.Any], T],
+) -> cabc.Iterator[T]:
+    """Open ``isolation`` for a group of tests, make its data with ``make(session)``.
+
+    What ``make`` adds to the session is committed (to the layer) when it returns, and
+    the objects it returns are loaded while they still have a session.
+    """
+    with isolation as layer_isolation:
+        layer = Layer(name, app)
+        _open.append(layer)
+        try:
+            with contextlib.ExitStack() as making, app.app_context():
+                value = make(session_for(making, layer_isolation.targets))
+                _commit_class_sessions(layer_isolation.targets)
+                _check_saved(name, value)
+                _load_expired([value])
+            yield value
+        finally:
+            _open.remove(layer)
+
+
+def fresh_copy(value: T, session: t.Any, memo: dict[t.Any, t.Any]) -> T:
+    """``value`` with its ORM objects copied into ``session`` (no SQL); ``memo`` per test."""
+    if session is None:
+        return value
+    if isinstance(session, sa_orm.scoped_session):
+        session = session()
+    return t.cast(T, _attach(value, session, memo))
