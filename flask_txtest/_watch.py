@@ -148,6 +148,10 @@ class ConnectionWatch:
         if self.pending:
             statements = [statement for _, statement in self.pending]
             self.pending.clear()
+            if getattr(connection, "_echo", False):
+                # What echo=True printed before the statements were deferred.
+                for statement in statements:
+                    connection._log_info(statement)
             _dialects.run_batch_on_driver(connection, statements)
 
     def failed(self) -> None:
