@@ -1,0 +1,82 @@
+"""The comparison: every variant's suite on one backend, alternated in rounds.
+
+Each round runs every variant once, starting from a different variant each time, so
+a drift of the machine (another process, a warming cache) spreads over all variants
+instead of landing on one.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import statistics
+import sys
+import time
+
+from flask import Flask
+
+from . import backends, schema
+from .body import with_tests
+from .settings import Settings
+from .timing import run_case
+from .variants import VARIANTS, Variant
+
+
+@dataclasses.dataclass
+class Timings:
+    variant: str
+    seconds: array.array[float] = dataclasses.field(default_factory=lambda: array.array("d"))
+
+    def summary(self) -> dict[str, float]:
+        values = sorted(self.seconds)
+        deciles = statistics.quantiles(values, n=10) if len(values) > 1 else values * 9
+        return {
+            "median_ms": statistics.median(values) * 1000,
+            "p10_ms": deciles[0] * 1000,
+            "p90_ms": deciles[-1] * 1000,
+            "tests": len(values),
+        }
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        for engine in schema.db.engines.values():
+            engine.dispose()
+
+
+def _cases(variants: list[Variant], backend: backends.Backend, counts: dict[str, int]) -> dict:
+    cases = {}
+    for variant in variants:
+        app = schema.make_app(backend.url)
+        variant.prepare(app)
+        name = f"{variant.key.title().replace('_', '')}On{backend.label}"
+        cases[variant.key] = (app, with_tests(name, variant.base(app), counts[variant.key], {}))
+    return cases
+
+
+def measure_backend(backend: backends.Backend, settings: Settings) -> dict[str, dict[str, float]]:
+    """Per-test statistics of every selected variant on ``backend``."""
+    chosen = [variant for variant in VARIANTS if variant.key in settings.variants]
+    counts = {v.key: settings.slow_tests if v.slow else settings.tests for v in chosen}
+    warmup_counts = {v.key: min(settings.warmup, counts[v.key]) for v in chosen}
+    setup_app = schema.make_app(backend.url)
+    schema.reset_schema(setup_app)
+    dispose(setup_app)
+    cases = _cases(chosen, backend, counts)
+    warmups = _cases(chosen, backend, warmup_counts)
+    for _app, case in warmups.values():
+        run_case(case)
+    for app, _case in warmups.values():
+        dispose(app)
+    timings = {variant.key: Timings(variant.key) for variant in chosen}
+    keys = list(timings)
+    for round_index in range(settings.rounds):
+        start = time.perf_counter()
+        order = keys[round_index % len(keys) :] + keys[: round_index % len(keys)]
+        for key in order:
+            timings[key].seconds.extend(run_case(cases[key][1]))
+        took = time.perf_counter() - start
+        print(f"    round {round_index + 1}/{settings.rounds} ({took:.1f} s)", file=sys.stderr)
+    for app, _case in cases.values():
+        dispose(app)
+    return {key: timing.summary() for key, timing in timings.items()}
