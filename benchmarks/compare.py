@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import array
 import dataclasses
-import statistics
 import sys
 import time
 
 from flask import Flask
 
-from . import backends, schema
+from . import backends, schema, statements
 from .body import with_tests
 from .settings import Settings
+from .stats import summarize
 from .timing import run_case
 from .variants import VARIANTS, Variant
 
@@ -28,14 +28,7 @@ class Timings:
     seconds: array.array[float] = dataclasses.field(default_factory=lambda: array.array("d"))
 
     def summary(self) -> dict[str, float]:
-        values = sorted(self.seconds)
-        deciles = statistics.quantiles(values, n=10) if len(values) > 1 else values * 9
-        return {
-            "median_ms": statistics.median(values) * 1000,
-            "p10_ms": deciles[0] * 1000,
-            "p90_ms": deciles[-1] * 1000,
-            "tests": len(values),
-        }
+        return summarize(self.seconds)
 
 
 def dispose(app: Flask) -> None:
@@ -77,6 +70,9 @@ def measure_backend(backend: backends.Backend, settings: Settings) -> dict[str, 
             timings[key].seconds.extend(run_case(cases[key][1]))
         took = time.perf_counter() - start
         print(f"    round {round_index + 1}/{settings.rounds} ({took:.1f} s)", file=sys.stderr)
-    for app, _case in cases.values():
+    summaries = {key: timing.summary() for key, timing in timings.items()}
+    for key, (app, case) in cases.items():
+        count, sample = statements.per_test(app, case)
+        summaries[key].update(statements=count, sql=sample)
         dispose(app)
-    return {key: timing.summary() for key, timing in timings.items()}
+    return summaries

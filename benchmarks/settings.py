@@ -29,6 +29,7 @@ class Settings:
     django: bool
     plot: bool
     quick: bool
+    show_sql: bool
 
 
 FULL = {"tests": 200, "slow_tests": 30, "rounds": 5, "warmup": 20, "scale": "1000,5000,20000"}
@@ -59,6 +60,9 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument(
         "--no-plot", action="store_true", help="do not write the PNG and docs table"
     )
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements of one test per variant"
+    )
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
     scale = args.scale if args.scale is not None else str(preset["scale"])
@@ -74,4 +78,5 @@ def parse(argv: list[str] | None = None) -> Settings:
         django=not args.no_django,
         plot=not args.no_plot,
         quick=args.quick,
+        show_sql=args.show_sql,
     )
