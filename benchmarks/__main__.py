@@ -40,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     if chosen.plot:
         from . import plot  # matplotlib only when plotting
 
-        print(f"Plot: {plot.write(results)}")
-        print(f"Table: {report.update_docs(results)}")
+        if settings.is_complete(chosen):
+            print(f"Plot: {plot.write(results)}")
+            print(f"Table: {report.update_docs(results)}")
+        else:  # a partial or quick run must not replace the published figures
+            print(f"Plot: {plot.write(results, report.RESULTS.with_suffix('.png'))}")
+            print("Table: docs/performance.md left as it is (not a complete, full run)")
     return 0
 
 

@@ -7,8 +7,6 @@ instead of landing on one.
 
 from __future__ import annotations
 
-import array
-import dataclasses
 import sys
 import time
 
@@ -18,17 +16,8 @@ from . import backends, schema, statements
 from .body import with_tests
 from .settings import Settings
 from .stats import summarize
-from .timing import run_case
+from .timing import Durations, run_case
 from .variants import VARIANTS, Variant
-
-
-@dataclasses.dataclass
-class Timings:
-    variant: str
-    seconds: array.array[float] = dataclasses.field(default_factory=lambda: array.array("d"))
-
-    def summary(self) -> dict[str, float]:
-        return summarize(self.seconds)
 
 
 def dispose(app: Flask) -> None:
@@ -61,16 +50,16 @@ def measure_backend(backend: backends.Backend, settings: Settings) -> dict[str, 
         run_case(case)
     for app, _case in warmups.values():
         dispose(app)
-    timings = {variant.key: Timings(variant.key) for variant in chosen}
+    timings = {variant.key: Durations() for variant in chosen}
     keys = list(timings)
     for round_index in range(settings.rounds):
         start = time.perf_counter()
         order = keys[round_index % len(keys) :] + keys[: round_index % len(keys)]
         for key in order:
-            timings[key].seconds.extend(run_case(cases[key][1]))
+            timings[key].extend(run_case(cases[key][1]))
         took = time.perf_counter() - start
         print(f"    round {round_index + 1}/{settings.rounds} ({took:.1f} s)", file=sys.stderr)
-    summaries = {key: timing.summary() for key, timing in timings.items()}
+    summaries = {key: summarize(durations) for key, durations in timings.items()}
     for key, (app, case) in cases.items():
         count, sample = statements.per_test(app, case)
         summaries[key].update(statements=count, sql=sample)

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         run_case(with_tests("Warmup", base, 20, {}))
         profiler = cProfile.Profile()
         profiler.enable()
-        seconds = run_case(case)
+        seconds = run_case(case).wall
         profiler.disable()
         dispose(app)
     finally:

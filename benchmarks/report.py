@@ -87,13 +87,20 @@ def markdown(results: dict[str, t.Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(row) + " |")
     lines += [
         "",
-        "| statements per test | " + " | ".join(BACKEND_LABELS[c] for c in columns) + " |",
+        "| client CPU per test, median (statements sent) | "
+        + " | ".join(BACKEND_LABELS[c] for c in columns)
+        + " |",
     ]
     lines.append("|---|" + "---:|" * len(columns))
     for key, label in LABELS.items():
-        counts = [results["backends"][c].get(key, {}).get("statements") for c in columns]
-        if any(count is not None for count in counts):
-            cells = ["-" if count is None else f"{count:.1f}" for count in counts]
+        found = [results["backends"][c].get(key) for c in columns]
+        if any(found):
+            cells = [
+                "-"
+                if summary is None
+                else f"{summary['cpu_median_ms']:.3f} ms ({summary['statements']:.0f})"
+                for summary in found
+            ]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "| ratio | backend | measured | target | |", "|---|---|---:|---|---|"]
     for ratio in all_ratios(results):
@@ -105,36 +112,60 @@ def markdown(results: dict[str, t.Any]) -> str:
     if scale:
         lines += [
             "",
-            "| scale (flask_txtest) | tests | total | per test (mean) | median | RSS growth |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| scale (flask_txtest) | tests | total | per test: mean | median | CPU mean "
+            "| RSS growth |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for run in scale:
             lines.append(
                 f"| {BACKEND_LABELS[run['backend']]} | {run['tests']:,} | "
                 f"{run['total_s']:.1f} s | {run['mean_ms']:.3f} ms | {run['median_ms']:.3f} ms | "
-                f"{run['rss_growth_mb']:+.1f} MB |"
+                f"{run['cpu_mean_ms']:.3f} ms | {run['rss_growth_mb']:+.1f} MB |"
             )
     return "\n".join(lines)
 
 
-def print_report(results: dict[str, t.Any]) -> None:
-    print()
-    print("Per-test wall time (startTest to stopTest, setUp and tearDown included)")
-    header = f"  {'variant':34}" + "".join(f"{BACKEND_LABELS[b]:>29}" for b in results["backends"])
-    print(header)
+def _print_table(results: dict[str, t.Any], title: str, cell: t.Callable[[t.Any], str]) -> None:
+    print(title)
+    print(f"  {'variant':34}" + "".join(f"{BACKEND_LABELS[b]:>24}" for b in results["backends"]))
     for label, cells in _rows(results):
         line = f"  {label:34}"
         for backend in results["backends"]:
             summary = cells.get(backend)
-            text = "-"
-            if summary is not None:
-                text = f"{summary['median_ms']:.3f} ms [{summary['p90_ms']:.2f}]"
-                if "statements" in summary:
-                    text += f" {summary['statements']:4.1f}"
-            line += f"{text:>29}"
+            line += f"{'-' if summary is None else cell(summary):>24}"
         print(line)
-    print("  (median ms [p90 ms] statements per test; Django: PostgreSQL, in its own venv)")
+
+
+def _cpu_cell(summary: dict[str, float]) -> str:
+    text = f"{summary['cpu_median_ms']:.3f} ms"
+    if "statements" in summary:
+        text += f" {summary['statements']:5.1f}"
+    return text
+
+
+def print_report(results: dict[str, t.Any]) -> None:
     print()
+    _print_table(
+        results,
+        "Per-test wall time, median [p90] (startTest to stopTest: setUp, body, tearDown)",
+        lambda summary: f"{summary['median_ms']:.3f} ms [{summary['p90_ms']:.2f}]",
+    )
+    print()
+    _print_table(
+        results, "This process's CPU time per test, median; statements sent per test", _cpu_cell
+    )
+    print("  (Django: PostgreSQL, in its own venv and process)")
+    print()
+    cpu = []
+    for backend, summaries in results["backends"].items():
+        txtest = summaries.get("txtest")
+        for key in ("bare", "recipe"):
+            if txtest and key in summaries:
+                value = txtest["cpu_median_ms"] / summaries[key]["cpu_median_ms"]
+                cpu.append(f"{BACKEND_LABELS[backend]} x{value:.2f} vs {key}")
+    if cpu:
+        print(f"CPU-time ratios of flask_txtest (no target): {'; '.join(cpu)}")
+        print()
     print("Ratios of medians")
     for ratio in all_ratios(results):
         verdict = "PASS" if ratio.met else "MISS"

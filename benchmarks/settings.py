@@ -80,3 +80,13 @@ def parse(argv: list[str] | None = None) -> Settings:
         quick=args.quick,
         show_sql=args.show_sql,
     )
+
+
+def is_complete(chosen: Settings) -> bool:
+    """Whether a run measures everything docs/performance.md shows, at full size."""
+    return (
+        not chosen.quick
+        and set(chosen.variants) == set(variants.VARIANT_KEYS)
+        and chosen.django
+        and bool(chosen.scale_sizes)
+    )

@@ -39,7 +39,7 @@ from django.test import TestCase  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from benchmarks.stats import summarize  # noqa: E402
-from benchmarks.timing import run_case  # noqa: E402
+from benchmarks.timing import Durations, run_case  # noqa: E402
 
 
 def insert_and_query(test: unittest.TestCase) -> None:
@@ -78,18 +78,18 @@ def main() -> None:
     cases = {key: with_tests(f"Django{key}", base, CONFIG["tests"]) for key, base in BASES.items()}
     for key, base in BASES.items():
         run_case(with_tests(f"Warmup{key}", base, CONFIG["warmup"]))
-    seconds: dict[str, list[float]] = {key: [] for key in cases}
+    durations = {key: Durations() for key in cases}
     keys = list(cases)
     for round_index in range(CONFIG["rounds"]):
         start = time.perf_counter()
         for key in keys[round_index % 2 :] + keys[: round_index % 2]:
-            seconds[key].extend(run_case(cases[key]))
+            durations[key].extend(run_case(cases[key]))
         took = time.perf_counter() - start
         print(f"    Django round {round_index + 1} ({took:.1f} s)", file=sys.stderr)
     import psycopg
 
     output = {
-        "variants": {key: summarize(values) for key, values in seconds.items()},
+        "variants": {key: summarize(values) for key, values in durations.items()},
         "versions": {"django": django.get_version(), "psycopg": psycopg.__version__},
         "database": connection.settings_dict["NAME"],
     }
