@@ -54,17 +54,25 @@ class BenchmarkFailed(Exception):
     """A benchmarked test failed or errored: its timings would mean nothing."""
 
 
-def run_case(case: type, on_stop: cabc.Callable[[int], None] | None = None) -> Durations:
+def run_case(
+    case: type, on_stop: cabc.Callable[[int], None] | None = None, collect: bool = True
+) -> Durations:
     """Run every test of ``case``; return the per-test durations."""
-    return run_suite(unittest.defaultTestLoader.loadTestsFromTestCase(case), on_stop)
+    return run_suite(unittest.defaultTestLoader.loadTestsFromTestCase(case), on_stop, collect)
 
 
 def run_suite(
-    suite: unittest.TestSuite, on_stop: cabc.Callable[[int], None] | None = None
+    suite: unittest.TestSuite,
+    on_stop: cabc.Callable[[int], None] | None = None,
+    collect: bool = True,
 ) -> Durations:
-    """Run ``suite``; return the per-test durations."""
+    """Run ``suite``; return the per-test durations.
+
+    ``collect``: collect garbage first, so one variant does not pay for another's.
+    """
     result = TimingResult(on_stop)
-    gc.collect()
+    if collect:
+        gc.collect()
     suite.run(result)
     problems = result.errors + result.failures
     if problems:
