@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import os
 import pathlib
 import platform
+import subprocess
 import typing as t
 
 from . import backends, targets
@@ -24,9 +26,25 @@ BACKEND_LABELS = {backend.key: backend.label for backend in backends.ALL}
 DJANGO_LABELS = {"testcase": "Django TestCase", "bare": "Django bare (rollback)"}
 
 
+def _commit() -> str:
+    """The checkout's commit, so a table says which code it measured."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
 def settings_dict(chosen: Settings) -> dict[str, t.Any]:
     return {
         **dataclasses.asdict(chosen),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "commit": _commit(),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
     }
@@ -215,7 +233,8 @@ def update_docs(results: dict[str, t.Any], page: pathlib.Path = DOCS_PAGE) -> st
     chosen = results["settings"]
     versions = results.get("django", {}).get("versions", {})
     run = (
-        f"Measured with Python {chosen['python']} on {chosen['machine']}: "
+        f"Measured on {chosen['date']} (commit {chosen['commit']}) with Python "
+        f"{chosen['python']} on {chosen['machine']}: "
         f"{chosen['rounds']} rounds of {chosen['tests']} tests per variant "
         f"({chosen['slow_tests']} for TRUNCATE and drop/create)"
         + (f"; Django {versions['django']}" if versions else "")
