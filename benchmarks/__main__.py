@@ -6,7 +6,7 @@ import sys
 import time
 import typing as t
 
-from . import backends, compare, django_peer, report, scale, settings
+from . import backends, compare, django_peer, report, scale, schema, settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  scale on {backend.label}: {sizes} tests", flush=True)
                 results["scale"] += scale.measure(backend, chosen.scale_sizes)
     finally:
+        for backend in found:
+            schema.drop_schema(backend.url)
         backends.remove_sqlite_file()
     results["notes"] = scale.verdicts(results["scale"])
     if "skipped" in results.get("django", {}):

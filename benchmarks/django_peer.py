@@ -33,11 +33,15 @@ def ensure_venv() -> pathlib.Path:
         return python
     print(f"  building {VENV.relative_to(HERE.parent)} ({', '.join(REQUIREMENTS)})")
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-    subprocess.run(
+    installed = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", *REQUIREMENTS],
-        check=True,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if installed.returncode != 0:
+        print(installed.stdout + installed.stderr, file=sys.stderr)
+        installed.check_returncode()
     stamp.write_text(wanted)
     return python
 

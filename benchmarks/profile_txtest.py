@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if app is not None:
             dispose(app)
+        schema.drop_schema(backend.url)
         backends.remove_sqlite_file()
     per_test = 1000 / args.tests
     print(
