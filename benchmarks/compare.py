@@ -7,8 +7,10 @@ instead of landing on one.
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import sys
 import time
+import typing as t
 
 from flask import Flask
 
@@ -26,7 +28,10 @@ def dispose(app: Flask) -> None:
             engine.dispose()
 
 
-def _cases(variants: list[Variant], backend: backends.Backend, counts: dict[str, int]) -> dict:
+def _cases(
+    variants: list[Variant], backend: backends.Backend, counts: dict[str, int]
+) -> dict[str, tuple[Flask, type]]:
+    """One app and one TestCase class of ``counts[key]`` tests per variant."""
     cases = {}
     for variant in variants:
         app = schema.make_app(backend.url)
@@ -36,7 +41,15 @@ def _cases(variants: list[Variant], backend: backends.Backend, counts: dict[str,
     return cases
 
 
-def measure_backend(backend: backends.Backend, settings: Settings) -> dict[str, dict[str, float]]:
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def measure_backend(
+    backend: backends.Backend,
+    settings: Settings,
+    progress: cabc.Callable[[str], None] = _to_stderr,
+) -> dict[str, dict[str, t.Any]]:
     """Per-test statistics of every selected variant on ``backend``."""
     chosen = [variant for variant in VARIANTS if variant.key in settings.variants]
     counts = {v.key: settings.slow_tests if v.slow else settings.tests for v in chosen}
@@ -58,7 +71,7 @@ def measure_backend(backend: backends.Backend, settings: Settings) -> dict[str, 
         for key in order:
             timings[key].extend(run_case(cases[key][1]))
         took = time.perf_counter() - start
-        print(f"    round {round_index + 1}/{settings.rounds} ({took:.1f} s)", file=sys.stderr)
+        progress(f"    round {round_index + 1}/{settings.rounds} ({took:.1f} s)")
     summaries = {key: summarize(durations) for key, durations in timings.items()}
     for key, (app, case) in cases.items():
         count, sample = statements.per_test(app, case)
