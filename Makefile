@@ -21,7 +21,7 @@ ifeq ($(PYTHON),$(VENV)/bin/python)
 TEST_DEPS := venv
 endif
 
-.PHONY: venv test demo lint docs matrix clean distclean
+.PHONY: venv test demo lint docs matrix bench profile clean distclean
 
 venv: $(VENV)/.stamp
 
@@ -43,6 +43,21 @@ lint: venv
 
 docs: venv
 	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+# The benchmarks of issue 7 (docs/performance.md). BENCH_QUICK=1 for a small run; ARGS
+# are passed on (e.g. ARGS='--no-django --scale 0'). The Django peer gets its own venv,
+# benchmarks/.venv-django, which the benchmark builds on first use.
+BENCH_DEPS := 'matplotlib>=3.5'
+
+bench: $(VENV)/.bench-stamp
+	$(VENV)/bin/python -m benchmarks $(ARGS)
+
+profile: venv
+	$(VENV)/bin/python -m benchmarks.profile_txtest $(ARGS)
+
+$(VENV)/.bench-stamp: $(VENV)/.stamp
+	$(VENV)/bin/python -m pip install -q $(BENCH_DEPS)
+	touch $@
 
 matrix: $(OLDEST)/.stamp
 	$(MAKE) test PYTHON=$(OLDEST)/bin/python ARGS='$(ARGS)'
