@@ -43,6 +43,17 @@ class _AppTestCase(unittest.TestCase):
         self.app_context.pop()
 
 
+def use_session(session: sa_orm.Session) -> None:
+    """Make ``session`` what ``db.session`` gives in this app context.
+
+    ``db.session`` stays Flask-SQLAlchemy's scoped session, as in the flask_txtest
+    variant, so every variant runs the same test code through the same proxy; only the
+    session behind it is the variant's own (a plain ``Session`` bound to the variant's
+    connection: Flask-SQLAlchemy's ``Session.get_bind`` ignores a bound connection).
+    """
+    db.session.registry.set(session)
+
+
 def _with_app(base: type, app: Flask) -> type:
     return type(base.__name__, (base,), {"app": app})
 
@@ -78,12 +89,10 @@ class BareTestCase(_AppTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.transaction = self.held.begin()
-        self.app_session = db.session
-        db.session = sa_orm.Session(bind=self.held)
+        use_session(sa_orm.Session(bind=self.held))
 
     def tearDown(self) -> None:
-        db.session.close()
-        db.session = self.app_session
+        db.session.remove()
         self.transaction.rollback()
         super().tearDown()
 
@@ -105,15 +114,12 @@ class RecipeTestCase(_AppTestCase):
         super().setUp()
         self.connection = db.engine.connect()
         self.transaction = self.connection.begin()
-        self.session = sa_orm.Session(
-            bind=self.connection, join_transaction_mode="create_savepoint"
+        use_session(
+            sa_orm.Session(bind=self.connection, join_transaction_mode="create_savepoint")
         )
-        self.app_session = db.session
-        db.session = self.session
 
     def tearDown(self) -> None:
-        self.session.close()
-        db.session = self.app_session
+        db.session.remove()
         self.transaction.rollback()
         self.connection.close()
         super().tearDown()

@@ -85,6 +85,20 @@ def transaction_open_after_statement(connection: sa.Connection) -> bool | None:
     return None
 
 
+def is_disconnect(connection: sa.Connection, error: Exception) -> bool:
+    """Whether ``error`` (SQLAlchemy's or the driver's own) says the connection is gone."""
+    if isinstance(error, sa.exc.DBAPIError):
+        return bool(error.connection_invalidated)
+    dbapi = connection.dialect.loaded_dbapi
+    if not isinstance(error, dbapi.Error):
+        return False
+    dbapi_connection = None
+    if not connection.invalidated:
+        # Some dialects (psycopg) judge by the driver connection's own state.
+        dbapi_connection = connection.connection.dbapi_connection
+    return bool(connection.dialect.is_disconnect(error, dbapi_connection, None))
+
+
 def run_on_driver(connection: sa.Connection, statement: str) -> None:
     """Run ``statement`` on the DBAPI connection, unseen by SQLAlchemy's events."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from . import _dialects
 from ._errors import ConfigurationError, IsolationError
 from ._urls import is_memory_sqlite, safe_url, server_database_key
-from ._watch import watch_of
+from ._watch import after_statement_hooks, watch_of
 
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
 
@@ -99,19 +99,22 @@ def _on_commit(connection: sa.Connection) -> None:
     watches[-1].escapes.append(escape)
 
 
-def _after_cursor_execute(
-    connection: sa.Connection, cursor: t.Any, statement: str, *_: t.Any
-) -> None:
+def _check_transaction_still_open(connection: sa.Connection, statement: str) -> None:
+    """After each statement of a test connection (called by ``_watch``)."""
     # A raw COMMIT (or an implicit one) is seen right after it: by the end of the test,
     # later statements may have opened a new transaction that hides it. Only an open
     # transaction that closes counts: MariaDB opens it lazily, at the first table read.
-    if watch_of(connection) is None or ENDED_BY_KEY in connection.info:
+    info = connection.info
+    if ENDED_BY_KEY in info:
         return
     is_open = _dialects.transaction_open_after_statement(connection)
     if is_open:
-        connection.info[_SEEN_OPEN_KEY] = True
-    elif is_open is False and connection.info.get(_SEEN_OPEN_KEY):
-        connection.info[ENDED_BY_KEY] = statement
+        info[_SEEN_OPEN_KEY] = True
+    elif is_open is False and info.get(_SEEN_OPEN_KEY):
+        info[ENDED_BY_KEY] = statement
+
+
+after_statement_hooks.append(_check_transaction_still_open)
 
 
 def _listen_once() -> None:
@@ -119,7 +122,6 @@ def _listen_once() -> None:
     if not _listening:
         event.listen(sa.Engine, "engine_connect", _on_engine_connect)
         event.listen(sa.Engine, "commit", _on_commit)
-        event.listen(sa.Engine, "after_cursor_execute", _after_cursor_execute)
         _listening = True
 
 

@@ -95,20 +95,6 @@ def _connection_lost(engine: sa.Engine) -> TxtestError:
     )
 
 
-def _is_disconnect(connection: sa.Connection, error: Exception) -> bool:
-    """Whether ``error`` (SQLAlchemy's or the driver's own) says the connection is gone."""
-    if isinstance(error, sa.exc.DBAPIError):
-        return bool(error.connection_invalidated)
-    dbapi = connection.dialect.loaded_dbapi
-    if not isinstance(error, dbapi.Error):
-        return False
-    dbapi_connection = None
-    if not connection.invalidated:
-        # Some dialects (psycopg) judge by the driver connection's own state.
-        dbapi_connection = connection.connection.dbapi_connection
-    return bool(connection.dialect.is_disconnect(error, dbapi_connection, None))
-
-
 #: Class-level test connections whose transaction a test ended or lost: they cannot
 #: carry another test, so the class layer is opened afresh.
 broken_connections: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
@@ -148,7 +134,7 @@ def _open_test_layer(
                 outer._execution_options = options
         except Exception as error:
             broken_connections.add(outer)
-            if _is_disconnect(outer, error):
+            if _dialects.is_disconnect(outer, error):
                 if not outer.invalidated:
                     outer.invalidate()
                 raise _connection_lost(engine) from error
@@ -196,7 +182,7 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
             if not invalidated:
                 _dialects.restore_connection(connection)
         except Exception as error:
-            if not _is_disconnect(connection, error):
+            if not _dialects.is_disconnect(connection, error):
                 raise
             lost = error
             if not connection.invalidated:

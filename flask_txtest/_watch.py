@@ -48,6 +48,9 @@ _BOOKKEEPING_PREFIXES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOIN
 
 _READS = ("SELECT", "SHOW", "PRAGMA", "EXPLAIN", "DESCRIBE")
 _READS_AND_BEGIN = (*_READS, "BEGIN")
+# SQLAlchemy 2.1 handles an error raised by a before_cursor_execute listener as the
+# statement's own; 2.0 lets it through untouched.
+_LISTENER_ERRORS_HANDLED = tuple(int(part) for part in sa.__version__.split(".")[:2]) >= (2, 1)
 
 
 @dataclasses.dataclass
@@ -181,17 +184,35 @@ def _before_cursor_execute(
     for prepare in statement_preparers:
         for before in prepare(connection, statement, context):
             watch.pending.append(("", before))
-    watch.send_pending(connection)
+    try:
+        watch.send_pending(connection)
+    except Exception as error:
+        if not _LISTENER_ERRORS_HANDLED:
+            # As SQLAlchemy 2.1 does for an error raised here: wrap it, fire handle_error
+            # (which releases the lock), invalidate a connection found dead.
+            connection._handle_dbapi_exception(error, statement, parameters, cursor, context)
+        raise
     if watch.captures and not statement.lstrip().upper().startswith(_BOOKKEEPING_PREFIXES):
         for capture in watch.captures:
             capture.append(statement)
     return watch.track(statement), parameters
 
 
-def _after_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
+#: Called with (connection, statement) after each statement of a test connection
+#: (``_guards`` checks that the test's transaction is still open).
+after_statement_hooks: list[cabc.Callable[[sa.Connection, str], None]] = []
+
+
+def _after_cursor_execute(
+    connection: sa.Connection, cursor: t.Any, statement: str, *args: t.Any
+) -> None:
     watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
     if watch is not None:
-        watch.release()
+        try:
+            for hook in after_statement_hooks:
+                hook(connection, statement)
+        finally:
+            watch.release()
 
 
 def _handle_error(context: sa.engine.ExceptionContext) -> None:
