@@ -24,6 +24,8 @@ from ._targets import Targets
 
 _CLASS_LAYER = "_txtest_class_layer"
 _MEMO = "_txtest_test_data_memo"
+#: The class data names a test has read (and so holds copies of).
+_CACHED = "_txtest_test_data_read"
 
 
 def _is_mapped(value: t.Any) -> bool:
@@ -87,6 +89,7 @@ class TestData:
         memo = instance.__dict__.setdefault(_MEMO, {})
         copy = _attach(self.value, session, memo)
         instance.__dict__[self.name] = copy  # the same object for the rest of the test
+        instance.__dict__.setdefault(_CACHED, []).append(self.name)
         return copy
 
 
@@ -306,9 +309,8 @@ def _make_class_data(
 
 def _forget_test_data(test: t.Any) -> None:
     test.__dict__.pop(_MEMO, None)
-    for name, value in vars(type(test)).items():
-        if isinstance(value, TestData):
-            test.__dict__.pop(name, None)
+    for name in test.__dict__.pop(_CACHED, ()):
+        test.__dict__.pop(name, None)
 
 
 def _restore_class(cls: type[t.Any], before: dict[str, t.Any]) -> None:

@@ -100,6 +100,13 @@ def _connection_lost(engine: sa.Engine) -> TxtestError:
 broken_connections: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
 
 
+def _still_open(connection: sa.Connection) -> bool:
+    """Whether the class's transaction is open, from the driver's last reply if it keeps
+    one (checked after each statement, so it saw any commit), else from the database."""
+    recorded = _dialects.transaction_open_after_statement(connection)
+    return _dialects.transaction_is_open(connection) if recorded is None else recorded
+
+
 def _open_test_layer(
     stack: contextlib.ExitStack, engine: sa.Engine, outer: sa.Connection
 ) -> sa.Connection:
@@ -122,7 +129,7 @@ def _open_test_layer(
         try:
             ended_by = outer.info.pop(ENDED_BY_KEY, None)
             sent = watch is not None and watch.sent != sent_before
-            ended = ended_by is not None or (sent and not _dialects.transaction_is_open(outer))
+            ended = ended_by is not None or (sent and not _still_open(outer))
             if not ended:
                 if savepoint.is_active:
                     savepoint.rollback()
@@ -177,6 +184,7 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
                 watch.used and not invalidated and not _dialects.transaction_is_open(connection)
             )
             if not invalidated:
+                watch.send_kept(connection)  # what must outlive the rollback
                 stop_watching(connection)
             transaction.rollback()
             if not invalidated:

@@ -2,12 +2,12 @@
 
 SQLite needs nothing: a rolled-back insert gives its rowid back and ``sqlite_sequence``
 (AUTOINCREMENT) is transactional. MariaDB/MySQL cannot do it without a commit.
-PostgreSQL's ``nextval`` is never rolled back, but ``ALTER SEQUENCE ... RESTART`` is
-transactional. Restarting every sequence of the schema in every test costs about a
-millisecond per sequence, so a sequence is restarted just before the test's first
-INSERT into its table, and again if a savepoint rollback undid that restart. Where to
-restart (after the highest id) is read once: per process for committed data, per class
-for class data.
+PostgreSQL's ``nextval`` is never rolled back: a sequence is set (``setval``) just
+before the test's first INSERT into its table, sent with it in one round trip, again if
+a savepoint rollback undid what came after, and put back as it was when the test ends,
+so that it behaves as if it were transactional. Where to start (after the highest id)
+and where to put it back are read once per class (per process without a class
+transaction).
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ _committed: dict[t.Hashable, t.Any] = {}
 class _TestSequences:
     """What one test has restarted on one connection."""
 
-    #: Table name (as it appears after INSERT INTO, unquoted, lower case) -> restart SQL.
-    restarts: dict[str, str]
+    #: Table name (as after INSERT INTO, unquoted, lower case) -> (restart, restore) SQL.
+    restarts: dict[str, tuple[str, str]]
     #: The open savepoints, innermost last.
     savepoints: list[str] = dataclasses.field(default_factory=list)
     #: Table -> the savepoints open when its sequence was restarted.
     restarted: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: Tables whose sequences were set during the test: put back when it ends.
+    ever_restarted: set[str] = dataclasses.field(default_factory=set)
 
     def release(self, name: str) -> None:
         if name not in self.savepoints:
@@ -81,7 +83,8 @@ def _restarts_before(connection: sa.Connection, statement: str, context: t.Any) 
     if table not in state.restarts or table in state.restarted:
         return []
     state.restarted[table] = tuple(state.savepoints)
-    return [state.restarts[table]]
+    state.ever_restarted.add(table)
+    return [state.restarts[table][0]]
 
 
 def _follow_savepoint(connection: sa.Connection, statement: str) -> None:
@@ -131,4 +134,9 @@ def start_resetting(
 
 
 def stop_resetting(connection: sa.Connection) -> None:
-    connection.info.pop(_KEY, None)
+    """Put the sequences the test set back as they were (sent with the test's rollback)."""
+    state: _TestSequences | None = connection.info.pop(_KEY, None)
+    watch = _watch.watch_of(connection)
+    if state is not None and watch is not None:
+        for table in sorted(state.ever_restarted):
+            watch.keep(state.restarts[table][1])

@@ -140,12 +140,27 @@ class ConnectionWatch:
         elif opened_at is not None:
             # Never sent, and nothing ran inside it (a statement sends the queue first):
             # neither it nor what was queued inside it needs to reach the database.
+            kept = [entry for entry in self.pending[opened_at:] if not entry[0]]
             del self.pending[opened_at:]
+            self.pending.extend(kept)
         elif kind == "ROLLBACK":
-            # All that is still queued happened inside this savepoint: undone with it.
-            self.pending[:] = [(name, statement)]
+            # All that is still queued happened inside this savepoint: undone with it,
+            # but for what must reach the database whatever the savepoints do.
+            self.pending[:] = [*self._kept(), (name, statement)]
         else:
             self.pending.append((name, statement))
+
+    def _kept(self) -> list[tuple[str, str]]:
+        return [entry for entry in self.pending if not entry[0]]
+
+    def keep(self, statement: str) -> None:
+        """Queue ``statement`` to go with the next batch, whatever savepoints do."""
+        self.pending.append(("", statement))
+
+    def send_kept(self, connection: sa.Connection) -> None:
+        """Send the queue now if it holds what must reach the database anyway."""
+        if self._kept():
+            self.send_pending(connection)
 
     def send_pending(self, connection: sa.Connection) -> None:
         if self.pending:
@@ -183,7 +198,7 @@ def _before_cursor_execute(
     watch.sent += 1
     for prepare in statement_preparers:
         for before in prepare(connection, statement, context):
-            watch.pending.append(("", before))
+            watch.keep(before)
     try:
         watch.send_pending(connection)
     except Exception as error:
