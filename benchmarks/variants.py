@@ -114,9 +114,7 @@ class RecipeTestCase(_AppTestCase):
         super().setUp()
         self.connection = db.engine.connect()
         self.transaction = self.connection.begin()
-        use_session(
-            sa_orm.Session(bind=self.connection, join_transaction_mode="create_savepoint")
-        )
+        use_session(sa_orm.Session(bind=self.connection, join_transaction_mode="create_savepoint"))
 
     def tearDown(self) -> None:
         db.session.remove()

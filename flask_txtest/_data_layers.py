@@ -20,7 +20,7 @@ from flask import Flask
 from ._class_data import _attach, _commit_class_sessions, _load_expired, _mapped_in
 from ._errors import ConfigurationError
 from ._isolation import Isolation
-from ._targets import Targets
+from ._targets import session_for
 
 T = t.TypeVar("T")
 
@@ -36,20 +36,6 @@ _open: list[Layer] = []
 
 def innermost() -> Layer | None:
     return _open[-1] if _open else None
-
-
-def session_for(stack: contextlib.ExitStack, targets: Targets) -> t.Any:
-    """The session a test works with: the extension's, or the app's own factory's."""
-    db = targets.db
-    if db is not None and hasattr(db, "session"):
-        return db.session
-    if targets.scoped_sessions:
-        return targets.scoped_sessions[0]
-    if targets.sessionmakers:
-        session = targets.sessionmakers[0]()
-        stack.callback(session.close)
-        return session
-    return None
 
 
 def _check_saved(name: str, value: t.Any) -> None:

@@ -7,6 +7,7 @@ so no test pays for discovery.
 from __future__ import annotations
 
 import collections.abc as cabc
+import contextlib
 import dataclasses
 import importlib
 import typing as t
@@ -293,3 +294,17 @@ def _first_as_default(engines: dict[t.Any, E]) -> dict[t.Any, E]:
         return engines
     first_key = next(iter(engines))
     return {None: engines[first_key], **{k: v for k, v in engines.items() if k != first_key}}
+
+
+def session_for(stack: contextlib.ExitStack, targets: Targets) -> t.Any:
+    """The session a test works with: the extension's, or the app's own factory's."""
+    db = targets.db
+    if db is not None and hasattr(db, "session"):
+        return db.session
+    if targets.scoped_sessions:
+        return targets.scoped_sessions[0]
+    if targets.sessionmakers:
+        session = targets.sessionmakers[0]()
+        stack.callback(session.close)
+        return session
+    return None

@@ -17,7 +17,7 @@ from ._flask_testing import FlaskTestingMixin
 from ._isolation import Isolation, isolate_targets
 from ._query_assertions import QueryAssertionsMixin
 from ._schema import create_missing_tables, default_step, ensure_schema
-from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
+from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets, session_for
 
 _APP_SCOPES = ("class", "test")
 
@@ -141,20 +141,8 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         self.connections = isolation.connections
         if None in isolation.connections:
             self.connection = isolation.connection
-        self.session = self._txtest_session(stack, isolation.targets)
+        self.session = session_for(stack, isolation.targets)
         self._txtest_isolated = True
-
-    def _txtest_session(self, stack: contextlib.ExitStack, targets: Targets) -> t.Any:
-        db = targets.db
-        if db is not None:
-            return db.session
-        if targets.scoped_sessions:
-            return targets.scoped_sessions[0]
-        if targets.sessionmakers:
-            session = targets.sessionmakers[0]()
-            stack.callback(session.close)
-            return session
-        return None
 
     def _txtest_schema_step(self, state: _AppState) -> t.Hashable:
         step = type(self).create_schema

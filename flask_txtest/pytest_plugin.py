@@ -24,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ._client import make_test_client
-from ._data_layers import data_layer, fresh_copy, innermost, session_for
+from ._data_layers import data_layer, fresh_copy, innermost
 from ._errors import ConfigurationError
 from ._isolation import Isolation, isolate
 from ._pytest_config import (
@@ -34,6 +34,7 @@ from ._pytest_config import (
     resolve_app,
     user_db,
 )
+from ._targets import session_for
 
 __all__ = ["data_fixture"]
 

@@ -24,15 +24,7 @@ from tests.faults._support import (
     on_app,
     run_case,
 )
-
-
-def server_connection_id(connection: sa.Connection) -> int:
-    query = (
-        "SELECT pg_backend_pid()"
-        if connection.dialect.name == "postgresql"
-        else ("SELECT CONNECTION_ID()")
-    )
-    return int(connection.exec_driver_sql(query).scalar_one())
+from tests.faults.test_resilience import server_id
 
 
 @on_backends("postgresql", "mysql")
@@ -43,11 +35,11 @@ class OneConnectionPerClass(FaultChecks):
 
         class Case(on_app(self.backend)):  # type: ignore[misc]
             def test_a(self) -> None:
-                seen.append(server_connection_id(self.connection))
+                seen.append(server_id(self.connection))
                 add_item("a")
 
             def test_b(self) -> None:
-                seen.append(server_connection_id(self.connection))
+                seen.append(server_id(self.connection))
                 self.assertEqual(list(db.session.scalars(sa.select(FaultItem.title))), [])
                 checked_out.append(self.db.engine.pool.checkedout())
 
