@@ -34,7 +34,10 @@ _NOT_RUN = re.compile(r"^\s*<!--\s*not run:\s*(?P<reason>.*?)\s*-->\s*$")
 
 PYTHON = ("python", "py")
 SHELL = ("sh", "bash", "console", "shell")
-_MAKE = re.compile(r"^make (?P<target>[\w-]+)$")
+# ``make <target>``, with variables before or after it (``BENCH_QUICK=1 make bench``,
+# ``make bench ARGS='...'``).
+_ASSIGNMENT = r"""[A-Z_]+=(?:'[^']*'|"[^"]*"|\S+)"""
+_MAKE = re.compile(rf"^(?:{_ASSIGNMENT} )*make (?P<target>[\w-]+)(?: {_ASSIGNMENT})*$")
 _MAKE_TARGET = re.compile(r"^(?P<target>[\w-]+):(?!=)", re.MULTILINE)
 
 
@@ -217,6 +220,8 @@ class BlockParsingTests(unittest.TestCase):
         self.assertIsNone(why("ini", "[tool:pytest]\naddopts = -q"))
         self.assertIn("verbatim in no file", why("ini", "[tool:pytest]\naddopts = -x"))
         self.assertIsNone(why("sh", "make test\nmake docs"))
+        self.assertIsNone(why("sh", "make test ARGS='-k x'\nTXTEST_X=1 make docs"))
+        self.assertIsNotNone(why("sh", "make test; rm -rf build"))
         self.assertIn("no target lint", why("sh", "make lint"))
         self.assertIn("shell block", why("sh", "pip install flask_txtest"))
         self.assertIsNone(why("sh", "pip install flask_txtest", "installs into your venv"))
