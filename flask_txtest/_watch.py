@@ -76,6 +76,10 @@ class ConnectionWatch:
         self.captures: list[list[str]] = []
         #: The open savepoints, innermost last.
         self.savepoints: list[_Savepoint] = []
+        #: The last ROLLBACK TO ended one of the library's own layers (a test's savepoint
+        #: in its class's transaction): that savepoint is then released too, or every
+        #: test would leave one more level of savepoints (and of locks) behind it.
+        self.ended_layer = False
         #: Savepoint statements not sent yet: (savepoint name, statement), oldest first.
         self.pending: list[tuple[str, str]] = []
         self._lock = threading.RLock()
@@ -116,6 +120,7 @@ class ConnectionWatch:
                 self.savepoints[-1].holds_commits = True
         elif head == ["ROLLBACK", "TO", "SAVEPOINT"] and len(words) == 4:
             ended = self._pop_to(words[3])
+            self.ended_layer = bool(ended and ended.rollback_only)
             if ended and ended.holds_commits and not (ended.wrote or ended.rollback_only):
                 if self.savepoints:
                     self.savepoints[-1].holds_commits = True
@@ -147,6 +152,9 @@ class ConnectionWatch:
             # All that is still queued happened inside this savepoint: undone with it,
             # but for what must reach the database whatever the savepoints do.
             self.pending[:] = [*self._kept(), (name, statement)]
+            if self.ended_layer:
+                # ROLLBACK TO keeps the savepoint open; a layer must not outlive its test.
+                self.pending.append((name, f"RELEASE SAVEPOINT {name}"))
         else:
             self.pending.append((name, statement))
 

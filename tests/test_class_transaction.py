@@ -119,11 +119,17 @@ class DeferredSavepoints(SqliteTrace):
         kinds = [statement.split()[0] for statement in statements]
         self.assertEqual(
             kinds,
-            ["SAVEPOINT", "SAVEPOINT", "SELECT", "RELEASE", "SAVEPOINT", "SELECT", "ROLLBACK"],
+            [
+                *("SAVEPOINT", "SAVEPOINT", "SELECT", "RELEASE", "SAVEPOINT", "SELECT"),
+                *("ROLLBACK", "RELEASE"),
+            ],
             statements,
         )
-        # The last one rolls back the test's own savepoint, the first one opened.
-        self.assertEqual(statements[-1], f"ROLLBACK TO SAVEPOINT {statements[0].split()[1]}")
+        # The test's own savepoint, the first one opened, is rolled back, then released.
+        layer = statements[0].split()[1]
+        self.assertEqual(
+            statements[-2:], [f"ROLLBACK TO SAVEPOINT {layer}", f"RELEASE SAVEPOINT {layer}"]
+        )
 
     def test_what_a_rollback_undoes_is_never_sent(self) -> None:
         def body(test: t.Any) -> None:
@@ -140,3 +146,27 @@ class DeferredSavepoints(SqliteTrace):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@on_backends("postgresql")
+class LongClasses(FaultChecks):
+    def test_a_test_leaves_no_savepoint_level_behind(self) -> None:
+        # Each level of savepoints that writes holds a transaction id (and its lock)
+        # until the class ends: were a test's savepoint only rolled back (which keeps
+        # it open), the 60th test would write 60 levels deep and hold 60 locks.
+        locks: list[int] = []
+
+        def writes(test: t.Any) -> None:
+            add_item("row")
+            locks.append(
+                test.connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_locks "
+                    "WHERE pid = pg_backend_pid() AND locktype = 'transactionid'"
+                ).scalar_one()
+            )
+
+        tests = {f"test_{index:02}": writes for index in range(60)}
+        result = run_case(type("Long", (on_app(self.backend),), tests))
+        self.assertEqual((result.testsRun, result.errors, result.failures), (60, [], []))
+        self.assertEqual(locks[-1], locks[0], f"transaction id locks per test: {locks}")
+        self.assertEqual(count_rows(self.backend.url, ITEM), 0)
