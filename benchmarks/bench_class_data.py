@@ -131,7 +131,7 @@ def class_data_ratio(url: str) -> tuple[float, float]:
     each = with_tests("PerTestData", (TransactionalTestCase,), {"app": app, "setUp": set_up})
     run(with_tests("Warmup", (TransactionalTestCase,), {"app": app, "setUp": set_up}))
     each_times, once_times = [], []
-    for _ in range(3):  # alternated, so that a noisy moment hits both alike
+    for _ in range(5):  # alternated, so that a noisy moment hits both alike
         each_times.append(run(each))
         once_times.append(run(once))
     return statistics.median(each_times), statistics.median(once_times)
