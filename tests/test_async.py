@@ -585,7 +585,7 @@ def tearDownModule() -> None:
         asyncio.run(stack.engine.dispose())
     postgresql = BACKENDS["postgresql"]
     if postgresql.unavailable_reason is None:
-        left = async_app.open_pg_connections(postgresql)
+        left = async_app.pg_connections_left(postgresql)
         if left:
             raise AssertionError(
                 f"{left} PostgreSQL connection(s) named {async_app.APPLICATION_NAME!r} are "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import typing as t
 import unittest
 
@@ -258,6 +259,17 @@ def open_pg_connections(backend: Backend) -> int:
             return int(connection.execute(query, {"name": APPLICATION_NAME}).scalar_one())
     finally:
         engine.dispose()
+
+
+def pg_connections_left(backend: Backend, within: float = 3.0) -> int:
+    """``open_pg_connections`` once they have had ``within`` seconds to close: a server
+    process goes on for a moment after its client closed the socket."""
+    deadline = time.monotonic() + within
+    left = open_pg_connections(backend)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = open_pg_connections(backend)
+    return left
 
 
 class NaiveAsyncRecipe(unittest.IsolatedAsyncioTestCase):
