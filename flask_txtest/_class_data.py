@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import contextlib
 import typing as t
+import weakref
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
@@ -220,10 +221,23 @@ def _reset_sequences(
         if connection is None:  # pragma: no cover - every target engine is pinned
             continue
         entry = by_connection.setdefault(id(connection), (connection, []))
-        entry[1].extend(metadata.sorted_tables)
+        entry[1].extend(_tables_of(metadata))
     for connection, tables in by_connection.values():
         _sequences.start_resetting(connection, tables, restarts)
         stack.callback(_sequences.stop_resetting, connection)
+
+
+# MetaData -> (its table count, its tables): sorted_tables sorts on every call.
+_tables: weakref.WeakKeyDictionary[sa.MetaData, tuple[int, list[sa.Table]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _tables_of(metadata: sa.MetaData) -> list[sa.Table]:
+    cached = _tables.get(metadata)
+    if cached is None or cached[0] != len(metadata.tables):
+        cached = _tables[metadata] = (len(metadata.tables), metadata.sorted_tables)
+    return cached[1]
 
 
 class _ClassLayer:
