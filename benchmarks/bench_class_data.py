@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import typing as t
-import unittest
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
@@ -31,6 +30,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
+from benchmarks.timing import Durations, run_case
 from flask_txtest import TransactionalTestCase
 
 POSTGRESQL_URL = os.environ.get(
@@ -104,18 +104,20 @@ def vacuum(url: str) -> None:
     engine.dispose()
 
 
-def run(case: type) -> float:
+def timed(case: type) -> tuple[float, Durations]:
+    """Run every test of ``case``: the whole run's wall time, and each test's durations.
+
+    Failures raise ``BenchmarkFailed``: a failed run's timings would mean nothing.
+    """
     vacuum(case.app.config["SQLALCHEMY_DATABASE_URI"])  # type: ignore[attr-defined]
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
-    result = unittest.TestResult()
-    gc.collect()
+    gc.collect()  # before the clock starts: an earlier run's garbage is not this run's
     start = time.perf_counter()
-    suite.run(result)
-    elapsed = time.perf_counter() - start
-    problems = result.errors + result.failures
-    if problems or result.testsRun == 0:
-        raise SystemExit(f"{case.__name__} failed:\n{problems[0][1] if problems else 'no tests'}")
-    return elapsed
+    durations = run_case(case, collect=False)
+    return time.perf_counter() - start, durations
+
+
+def run(case: type) -> float:
+    return timed(case)[0]
 
 
 def class_data_ratio(url: str) -> tuple[float, float]:
@@ -148,30 +150,8 @@ def one_insert(test: t.Any) -> None:
     test.assertIsNotNone(db.session.scalar(sa.select(WIDE[0].id)))
 
 
-class _PerTestTimes(unittest.TestResult):
-    """Wall time of each test, setUp and cleanups included."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-        self._started = 0.0
-
-    def startTest(self, test: unittest.TestCase) -> None:
-        self._started = time.perf_counter()
-        super().startTest(test)
-
-    def stopTest(self, test: unittest.TestCase) -> None:
-        super().stopTest(test)
-        self.times.append(time.perf_counter() - self._started)
-
-
 def median_test_time(case: type) -> float:
-    vacuum(case.app.config["SQLALCHEMY_DATABASE_URI"])  # type: ignore[attr-defined]
-    result = _PerTestTimes()
-    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
-    if result.errors or result.failures:
-        raise SystemExit(f"{case.__name__} failed:\n{(result.errors + result.failures)[0][1]}")
-    return statistics.median(result.times)
+    return statistics.median(timed(case)[1].wall)
 
 
 def reset_sequences_overhead(url: str, tests: int = 200, rounds: int = 7) -> tuple[float, float]:
