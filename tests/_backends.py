@@ -82,6 +82,8 @@ class Backend:
                 with engine.connect() as connection:
                     connection.exec_driver_sql("SELECT 1")
             except Exception as error:  # any failure to reach it means: skip it
+                if url == self.other_url and _create_other_database(self.url, url, error):
+                    continue
                 first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 return (
                     f"cannot connect to {engine.url.render_as_string(hide_password=True)} "
@@ -91,6 +93,26 @@ class Backend:
             finally:
                 engine.dispose()
         return None
+
+
+def _create_other_database(main_url: str, other_url: str, error: Exception) -> bool:
+    """Create the second database when the server is up but lacks it (a new machine has
+    only ``test``); True when it was created. Any other failure is left to skip."""
+    missing = "does not exist" in str(error) or "Unknown database" in str(error)
+    if not missing:
+        return False
+    name = sa.make_url(other_url).database
+    engine = sa.create_engine(main_url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    except Exception:  # no right to create it: skip, with the original reason
+        return False
+    finally:
+        engine.dispose()
+    print(f"created database {name} on {engine.url.get_backend_name()} for the bind tests")
+    return True
 
 
 def _timeout(url: str) -> dict[str, t.Any]:
