@@ -26,7 +26,6 @@ from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 from ._urls import database_key, safe_url
 from ._watch import (
-    mark_rollback_only,
     start_watching,
     stop_watching,
     watch_engine,
@@ -118,8 +117,7 @@ def _open_test_layer(
     watch = watch_of(outer)
     sent_before = watch.sent if watch is not None else 0
     options = outer.get_execution_options()
-    savepoint = outer.begin_nested()
-    mark_rollback_only(outer)
+    savepoint = outer.begin_nested() if watch is None else watch.open_layer(outer.begin_nested)
 
     def end() -> None:
         if outer.invalidated:

@@ -19,12 +19,15 @@ Two more jobs fall to it, because every statement on a test connection passes he
   connections. A savepoint whose own unit wrote is still rolled back, and with it what
   others committed inside it: one connection cannot keep the two apart.
 - Savepoint bookkeeping is deferred: ``SAVEPOINT`` / ``RELEASE`` / ``ROLLBACK TO`` wait
-  until the next statement and go with it in one round trip, and a savepoint closed
-  before anything ran inside it is never sent. A test then costs about the round trips
-  of its own statements (class data: the previous test's rollback and this test's two
-  savepoints travel together). The order the database sees is unchanged; only code
-  that writes through the raw DBAPI connection, which no event sees, would run before
-  savepoints opened just before it.
+  until the next statement and are sent just before it (in one round trip on psycopg),
+  and a savepoint closed before anything ran inside it is never sent. The order the
+  database sees is unchanged; only code that writes through the raw DBAPI connection,
+  which no event sees, would run before savepoints opened just before it.
+- The library's own layers (each test's savepoint in its class's transaction) are
+  reused: ``ROLLBACK TO SAVEPOINT`` leaves a savepoint open, at the very point where
+  the next test must start, so the next test takes it over instead of sending a
+  ``RELEASE`` and a new ``SAVEPOINT``. A test then costs the round trips of its own
+  statements and one rollback; a test that ran no statement costs none.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from sqlalchemy.sql import expression
 from . import _dialects
 
 _WATCH_KEY = "flask_txtest.watch"
+# The name sent for a library layer at a given depth of a connection's savepoints: one
+# name per depth, as MariaDB replaces a savepoint that has the name of another.
+_LAYER_NAME = "txtest_layer_{}"
 # Transaction bookkeeping that the library (or SQLAlchemy) sends, not the app.
 _BOOKKEEPING_PREFIXES = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
 
@@ -60,8 +66,14 @@ class _Savepoint:
     wrote: bool = False
     #: Savepoints released inside it hold what other units committed.
     holds_commits: bool = False
-    #: The library's own layer (class-level data): always really rolled back.
-    rollback_only: bool = False
+    #: The library's own layer (a test in its class's transaction): always really rolled
+    #: back, and kept open afterwards for the next layer to take over.
+    layer: bool = False
+    #: ``ConnectionWatch.sent`` when the layer was (re)established: if it is unchanged,
+    #: nothing ran inside the layer.
+    sent_at: int = 0
+    #: A layer rolled back and kept open: it marks the point it was rolled back to.
+    idle: bool = False
 
 
 class ConnectionWatch:
@@ -76,10 +88,9 @@ class ConnectionWatch:
         self.captures: list[list[str]] = []
         #: The open savepoints, innermost last.
         self.savepoints: list[_Savepoint] = []
-        #: The last ROLLBACK TO ended one of the library's own layers (a test's savepoint
-        #: in its class's transaction): that savepoint is then released too, or every
-        #: test would leave one more level of savepoints (and of locks) behind it.
-        self.ended_layer = False
+        #: SQLAlchemy's name for each open library layer -> the name sent for it.
+        self._layer_names: dict[str, str] = {}
+        self._opening_layer = False
         #: Savepoint statements not sent yet: (savepoint name, statement), oldest first.
         self.pending: list[tuple[str, str]] = []
         self._lock = threading.RLock()
@@ -120,8 +131,7 @@ class ConnectionWatch:
                 self.savepoints[-1].holds_commits = True
         elif head == ["ROLLBACK", "TO", "SAVEPOINT"] and len(words) == 4:
             ended = self._pop_to(words[3])
-            self.ended_layer = bool(ended and ended.rollback_only)
-            if ended and ended.holds_commits and not (ended.wrote or ended.rollback_only):
+            if ended and ended.holds_commits and not (ended.wrote or ended.layer):
                 if self.savepoints:
                     self.savepoints[-1].holds_commits = True
                 return f"RELEASE SAVEPOINT {words[3]}"
@@ -152,11 +162,74 @@ class ConnectionWatch:
             # All that is still queued happened inside this savepoint: undone with it,
             # but for what must reach the database whatever the savepoints do.
             self.pending[:] = [*self._kept(), (name, statement)]
-            if self.ended_layer:
-                # ROLLBACK TO keeps the savepoint open; a layer must not outlive its test.
-                self.pending.append((name, f"RELEASE SAVEPOINT {name}"))
         else:
             self.pending.append((name, statement))
+
+    def open_layer(self, begin: cabc.Callable[[], _T]) -> _T:
+        """Call ``begin`` (``Connection.begin_nested``): its savepoint is a library layer."""
+        self._opening_layer = True
+        try:
+            return begin()
+        finally:
+            self._opening_layer = False
+
+    def on_savepoint_call(
+        self, connection: sa.Connection, method: str, name: str, render: _Render
+    ) -> None:
+        """Queue what SQLAlchemy's savepoint ``method`` on savepoint ``name`` needs."""
+        if method == "do_savepoint" and self._opening_layer:
+            self._opening_layer = False
+            self._open_layer(connection, name, render)
+            return
+        layer_name = self._layer_names.pop(name, None) if method != "do_savepoint" else None
+        if layer_name is not None and method == "do_rollback_to_savepoint":
+            self._roll_back_layer(connection, layer_name, render)
+            return
+        self._queue(connection, render(method, layer_name or name))
+
+    def _queue(self, connection: sa.Connection, statement: str) -> None:
+        statement = self.track(statement)
+        for observer in savepoint_observers:
+            observer(connection, statement)
+        self.defer(statement)
+
+    def _open_layer(self, connection: sa.Connection, name: str, render: _Render) -> None:
+        top = self.savepoints[-1] if self.savepoints else None
+        if top is not None and top.idle:
+            self._layer_names[name] = top.name
+            if top.sent_at == self.sent:
+                # Nothing ran since its rollback: it marks this very point already.
+                top.idle = top.wrote = top.holds_commits = False
+                return
+            # Statements ran after it: it no longer marks where this layer starts.
+            self._queue(connection, render("do_release_savepoint", top.name))
+            layer_name = top.name
+        else:
+            layer_name = _LAYER_NAME.format(len(self.savepoints))
+            self._layer_names[name] = layer_name
+        self._queue(connection, render("do_savepoint", layer_name))
+        self.savepoints[-1].layer = True
+        self.savepoints[-1].sent_at = self.sent
+
+    def _roll_back_layer(self, connection: sa.Connection, layer_name: str, render: _Render) -> None:
+        layer = next((each for each in reversed(self.savepoints) if each.name == layer_name), None)
+        opened = (layer_name, f"SAVEPOINT {layer_name}")
+        if layer is None or opened in self.pending:
+            # Never sent: the queue drops it, and there is nothing to keep open.
+            self._queue(connection, render("do_rollback_to_savepoint", layer_name))
+            return
+        if layer.sent_at == self.sent:
+            # Nothing ran inside it: the database is where the layer started already.
+            self._pop_to(layer_name)
+            self.pending[:] = self._kept()
+        else:
+            self._queue(connection, render("do_rollback_to_savepoint", layer_name))
+        if self.savepoints and not self.savepoints[-1].layer:
+            # Kept open above someone else's savepoint, it would take that savepoint's
+            # writes and commits as its own: released, as any other savepoint would be.
+            self._queue(connection, render("do_release_savepoint", layer_name))
+            return
+        self.savepoints.append(_Savepoint(layer_name, layer=True, sent_at=self.sent, idle=True))
 
     def _kept(self) -> list[tuple[str, str]]:
         return [entry for entry in self.pending if not entry[0]]
@@ -255,6 +328,10 @@ statement_preparers: list[cabc.Callable[[sa.Connection, str, t.Any], cabc.Iterab
 #: connection, in order, when it is queued (``_sequences`` follows the savepoints).
 savepoint_observers: list[cabc.Callable[[sa.Connection, str], None]] = []
 
+#: Renders SQLAlchemy's savepoint ``method`` for a savepoint name, in the dialect's SQL.
+_Render = cabc.Callable[[str, str], str]
+_T = t.TypeVar("_T")
+
 _SAVEPOINT_CLAUSES: dict[str, type[t.Any]] = {
     "do_savepoint": expression.SavepointClause,
     "do_release_savepoint": expression.ReleaseSavepointClause,
@@ -271,17 +348,21 @@ def _defer_savepoints(dialect: sa.Dialect) -> None:
     if getattr(dialect, _DEFERRING, False):
         return
     quote = dialect.identifier_preparer.quote
-    for method, clause in _SAVEPOINT_CLAUSES.items():
+    # The dialect's own text for each statement, with the name to fill in: names never
+    # repeat on a class's connection, so compiling each would cost every time.
+    templates = {
+        method: str(clause("txtest_name").compile(dialect=dialect))
+        for method, clause in _SAVEPOINT_CLAUSES.items()
+    }
+
+    def render(method: str, name: str) -> str:
+        return templates[method].replace("txtest_name", quote(name))
+
+    for method in _SAVEPOINT_CLAUSES:
         original = getattr(dialect, method)
-        # The dialect's own text for the statement, with the name to fill in: names
-        # never repeat on a class's connection, so compiling each would cost every time.
-        template = str(clause("txtest_name").compile(dialect=dialect))
 
         def deferred(
-            connection: sa.Connection,
-            name: str,
-            original: t.Any = original,
-            template: str = template,
+            connection: sa.Connection, name: str, original: t.Any = original, method: str = method
         ) -> None:
             watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
             if watch is None:
@@ -289,10 +370,7 @@ def _defer_savepoints(dialect: sa.Dialect) -> None:
                 return
             watch.acquire()
             try:
-                statement = watch.track(template.replace("txtest_name", quote(name)))
-                for observer in savepoint_observers:
-                    observer(connection, statement)
-                watch.defer(statement)
+                watch.on_savepoint_call(connection, method, name, render)
             finally:
                 watch.release()
 
@@ -320,13 +398,6 @@ def start_watching(connection: sa.Connection) -> ConnectionWatch:
 def watch_of(connection: sa.Connection) -> ConnectionWatch | None:
     watch: ConnectionWatch | None = connection.info.get(_WATCH_KEY)
     return watch
-
-
-def mark_rollback_only(connection: sa.Connection) -> None:
-    """Make a rollback of the innermost open savepoint of ``connection`` really roll back."""
-    watch = watch_of(connection)
-    if watch is not None and watch.savepoints:
-        watch.savepoints[-1].rollback_only = True
 
 
 def stop_watching(connection: sa.Connection) -> None:

@@ -13,6 +13,7 @@ import unittest
 
 import sqlalchemy as sa
 
+from flask_txtest import isolate
 from tests._backends import count_rows, on_backends
 from tests.faults._support import (
     ITEM,
@@ -121,15 +122,14 @@ class DeferredSavepoints(SqliteTrace):
             kinds,
             [
                 *("SAVEPOINT", "SAVEPOINT", "SELECT", "RELEASE", "SAVEPOINT", "SELECT"),
-                *("ROLLBACK", "RELEASE"),
+                "ROLLBACK",
             ],
             statements,
         )
-        # The test's own savepoint, the first one opened, is rolled back, then released.
+        # The test's own savepoint, the first one opened, is rolled back, and left open
+        # for the next test (see ReusedTestSavepoint).
         layer = statements[0].split()[1]
-        self.assertEqual(
-            statements[-2:], [f"ROLLBACK TO SAVEPOINT {layer}", f"RELEASE SAVEPOINT {layer}"]
-        )
+        self.assertEqual(statements[-1], f"ROLLBACK TO SAVEPOINT {layer}")
 
     def test_what_a_rollback_undoes_is_never_sent(self) -> None:
         def body(test: t.Any) -> None:
@@ -144,8 +144,124 @@ class DeferredSavepoints(SqliteTrace):
         self.assertEqual(count_rows(self.backend.url, ITEM), 0)
 
 
-if __name__ == "__main__":
-    unittest.main()
+@on_backends("sqlite")
+class ReusedTestSavepoint(SqliteTrace):
+    """ROLLBACK TO SAVEPOINT leaves the savepoint open where the next test must start, so
+    the next test takes it over: no RELEASE and no new SAVEPOINT between two tests."""
+
+    def run_and_trace(self, *bodies: t.Callable[[t.Any], None]) -> list[list[str]]:
+        """Run one test per body; what each test sent, from its start to the next's."""
+        trace: list[list[str]] = []  # SQLite's, from the first test to the class's end
+        outer = self
+
+        def test(body: t.Callable[[t.Any], None]) -> t.Callable[[t.Any], None]:
+            def run(self: t.Any) -> None:
+                if not trace:
+                    trace.append(outer.trace(self))
+                trace[0].append("-- start")
+                body(self)
+
+            return run
+
+        tests = {f"test_{index}": test(body) for index, body in enumerate(bodies)}
+        result = run_case(type("Case", (on_app(self.backend),), tests))
+        self.assertEqual((result.testsRun, result.errors, result.failures), (len(bodies), [], []))
+        per_test: list[list[str]] = []
+        for statement in trace[0]:
+            if statement == "-- start":
+                per_test.append([])
+            else:
+                per_test[-1].append(" ".join(statement.split()))
+        return per_test
+
+    def test_the_next_test_sends_no_savepoint_and_the_rollback_undoes_each_test(self) -> None:
+        def writes(test: t.Any) -> None:
+            test.assertEqual(db.session.scalar(sa.select(sa.func.count(FaultItem.id))), 0)
+            add_item("row")
+
+        first, second, third = self.run_and_trace(writes, writes, writes)
+
+        layer = first[0].split()[1]
+        self.assertEqual(first[0], f"SAVEPOINT {layer}")
+        for statements in (second, third):
+            # The session's own savepoint, its SELECT and INSERT; the commit's RELEASE was
+            # still queued when the rollback made it moot.
+            kinds = [statement.split()[0] for statement in statements]
+            self.assertEqual(kinds, ["SAVEPOINT", "SELECT", "INSERT", "ROLLBACK"], statements)
+            self.assertNotEqual(statements[0], f"SAVEPOINT {layer}")
+            self.assertEqual(statements[-1], f"ROLLBACK TO SAVEPOINT {layer}")
+        self.assertEqual(count_rows(self.backend.url, ITEM), 0)
+
+    def test_a_test_that_runs_no_statement_sends_nothing_between_two_that_do(self) -> None:
+        def reads(test: t.Any) -> None:
+            db.session.execute(sa.select(FaultItem.id)).all()
+
+        def idle(test: t.Any) -> None:
+            test.assertTrue(test.app)
+
+        first, second, third = self.run_and_trace(reads, idle, reads)
+
+        layer = first[0].split()[1]
+        self.assertEqual(first[-1], f"ROLLBACK TO SAVEPOINT {layer}")
+        self.assertEqual(second, [])
+        self.assertEqual(third[1:], ["SELECT fault_item.id FROM fault_item", first[-1]])
+        self.assertNotEqual(third[0], f"SAVEPOINT {layer}")  # the session's own
+
+    def test_a_layer_inside_a_test_is_released_when_statements_ran_after_it(self) -> None:
+        # isolate() inside a test opens a second layer. After it, the test writes outside
+        # it, so the next inner layer cannot take the kept savepoint over: it is released
+        # (keeping those writes) and opened afresh.
+        seen: list[list[str]] = []
+
+        def nests(test: t.Any) -> None:
+            with isolate(test.app):
+                add_item("inner, rolled back")
+            add_item("between, kept")
+            with isolate(test.app):
+                add_item("inner again, rolled back")
+            seen.append(list(db.session.scalars(sa.select(FaultItem.title))))
+
+        (statements,) = self.run_and_trace(nests)
+
+        self.assertEqual(seen, [["between, kept"]])
+        inner = statements[1].split()[1]
+        self.assertEqual(statements[:2], [statements[0], f"SAVEPOINT {inner}"])
+        released = statements.index(f"RELEASE SAVEPOINT {inner}")
+        self.assertEqual(statements[released + 1], f"SAVEPOINT {inner}")
+        self.assertEqual(statements.count(f"ROLLBACK TO SAVEPOINT {inner}"), 2)
+        self.assertEqual(count_rows(self.backend.url, ITEM), 0)
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class TestsTakingOverTheSavepoint(FaultChecks):
+    def test_every_test_starts_from_the_class_data_and_nothing_is_left(self) -> None:
+        counts: list[list[str]] = []
+
+        def writes_and_commits(test: t.Any) -> None:
+            counts.append(list(db.session.scalars(sa.select(FaultItem.title))))
+            add_item(test._testMethodName)
+            with test.db.engine.begin() as connection:
+                connection.execute(sa.insert(FaultItem).values(title="raw"))
+
+        def fails(test: t.Any) -> None:
+            counts.append(list(db.session.scalars(sa.select(FaultItem.title))))
+            add_item("before the failure")
+            test.fail("on purpose")
+
+        class Case(on_app(self.backend)):  # type: ignore[misc]
+            @classmethod
+            def setUpTestData(cls) -> None:
+                add_item("class data")
+
+            test_a = writes_and_commits
+            test_b = fails
+            test_c = writes_and_commits
+            test_d = writes_and_commits
+
+        result = run_case(Case)
+        self.assertEqual((result.testsRun, len(result.failures), result.errors), (4, 1, []))
+        self.assertEqual(counts, [["class data"]] * 4)
+        self.assertEqual(count_rows(self.backend.url, ITEM), 0)
 
 
 @on_backends("postgresql")
@@ -170,3 +286,7 @@ class LongClasses(FaultChecks):
         self.assertEqual((result.testsRun, result.errors, result.failures), (60, [], []))
         self.assertEqual(locks[-1], locks[0], f"transaction id locks per test: {locks}")
         self.assertEqual(count_rows(self.backend.url, ITEM), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
