@@ -37,8 +37,14 @@ def _sync_side(targets: Targets) -> Targets:
 
 
 @contextlib.asynccontextmanager
-async def isolate_async_targets(targets: Targets) -> cabc.AsyncIterator[AsyncIsolation]:
-    """Pin the async engines and session factories of ``targets`` for the block."""
+async def isolate_async_targets(
+    targets: Targets, *, dispose: bool = True
+) -> cabc.AsyncIterator[AsyncIsolation]:
+    """Pin the async engines and session factories of ``targets`` for the block.
+
+    :param dispose: dispose of the async engines afterwards (their pooled connections
+        belong to this event loop); ``False`` when the loop outlives the block.
+    """
     sync_stack = contextlib.ExitStack()
     isolation = await greenlet_spawn(sync_stack.enter_context, isolate_targets(_sync_side(targets)))
     try:
@@ -54,5 +60,5 @@ async def isolate_async_targets(targets: Targets) -> cabc.AsyncIterator[AsyncIso
         finally:
             # Pooled async connections belong to this test's event loop, which closes
             # after the test; the next test must not be handed one of them.
-            for async_engine in targets.async_engines.values():
+            for async_engine in targets.async_engines.values() if dispose else ():
                 await async_engine.dispose()

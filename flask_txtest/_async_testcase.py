@@ -11,6 +11,14 @@ import contextlib
 import typing as t
 import unittest
 
+from ._async_class_data import (
+    cancel_leftover_tasks,
+    check_python,
+    class_runner,
+    is_class_runner,
+    open_async_class_layer,
+    shares_loop,
+)
 from ._async_client import AsyncClient, make_sync_client_for_async_test
 from ._async_isolation import isolate_async_targets
 from ._errors import ConfigurationError
@@ -43,25 +51,50 @@ class AsyncTransactionalMixin(TransactionalMixin):
     async_sessionmakers: t.ClassVar[cabc.Sequence[AsyncSessionFactorySpec]] = ()
 
     async_client: AsyncClient
+    _asyncioRunner: t.Any
     # Each async test runs on its own event loop, so its async connections cannot
     # outlive it; the sync side keeps one transaction per test too, so that a SQLite
-    # file is not held locked by the sync side while the async side writes to it.
+    # file is not held locked by the sync side while the async side writes to it. A
+    # class with setUpTestData shares one loop and transaction instead
+    # (_async_class_data).
     _txtest_transaction_per_class = False
+    _txtest_runs_async_class_data = True
+
+    def _setupAsyncioRunner(self) -> None:
+        if shares_loop(type(self)):
+            self._asyncioRunner = class_runner(self)
+        else:
+            super()._setupAsyncioRunner()  # type: ignore[misc]
+
+    def _tearDownAsyncioRunner(self) -> None:
+        runner = self._asyncioRunner
+        if is_class_runner(self, runner):
+            self._asyncioRunner = None  # the class's runner outlives this test
+            cancel_leftover_tasks(runner)
+        else:
+            super()._tearDownAsyncioRunner()  # type: ignore[misc]
 
     async def asyncSetUp(self) -> None:
         await self._txtest_async_start()
         await super().asyncSetUp()  # type: ignore[misc]
 
     async def _txtest_async_start(self) -> None:
-        targets = self._txtest_state().targets
+        state = self._txtest_state()
+        targets = state.targets
         self.client = make_sync_client_for_async_test(self.app)
         self.async_client = AsyncClient(self.client)
+        check_python(type(self))
+        shared = shares_loop(type(self))
+        if shared:
+            await open_async_class_layer(self, state.app, targets)
         if not targets.async_engines:
             self._txtest_async_isolated = True
             return
         stack = contextlib.AsyncExitStack()
         self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
-        isolation = await stack.enter_async_context(isolate_async_targets(targets))
+        isolation = await stack.enter_async_context(
+            isolate_async_targets(targets, dispose=not shared)
+        )
         self.connections = isolation.connections  # type: ignore[assignment]
         self.connection = isolation.connection  # type: ignore[assignment]
         if targets.async_sessionmakers:

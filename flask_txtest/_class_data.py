@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import contextlib
+import inspect
 import typing as t
 import weakref
 
@@ -111,13 +112,13 @@ def _commit_class_sessions(targets: Targets) -> None:
             session.expire_on_commit = expire_on_commit
 
 
-def _mapped_in(value: t.Any) -> cabc.Iterator[t.Any]:
+def mapped_in(value: t.Any) -> cabc.Iterator[t.Any]:
     if isinstance(value, (list, tuple, set, frozenset)):
         for each in value:
-            yield from _mapped_in(each)
+            yield from mapped_in(each)
     elif isinstance(value, dict):
         for each in value.values():
-            yield from _mapped_in(each)
+            yield from mapped_in(each)
     elif _is_mapped(value):
         yield value
 
@@ -129,7 +130,7 @@ def _load_expired(values: cabc.Iterable[t.Any]) -> None:
     """
     expired: dict[tuple[t.Any, sa_orm.Mapper[t.Any]], list[t.Any]] = {}
     for value in values:
-        for obj in _mapped_in(value):
+        for obj in mapped_in(value):
             state = sa.inspect(obj)
             if state.session is not None and state.key is not None and state.expired_attributes:
                 expired.setdefault((state.session, state.mapper), []).append(obj)
@@ -145,6 +146,16 @@ def _load_expired(values: cabc.Iterable[t.Any]) -> None:
             session.scalars(query.execution_options(populate_existing=True)).all()
 
 
+def has_class_data(cls: type[t.Any]) -> bool:
+    """Whether ``cls`` defines its own ``setUpTestData``."""
+    return cls.setUpTestData.__func__ is not ClassDataMixin.setUpTestData.__func__  # type: ignore[attr-defined]
+
+
+def makes_data_async(cls: type[t.Any]) -> bool:
+    """Whether ``cls.setUpTestData`` is ``async def`` (the async test cases run it)."""
+    return inspect.iscoroutinefunction(cls.setUpTestData)
+
+
 class ClassDataMixin:
     """``setUpTestData`` and ``reset_sequences``; part of ``TransactionalMixin``."""
 
@@ -152,6 +163,8 @@ class ClassDataMixin:
     reset_sequences: t.ClassVar[bool] = False
     #: One transaction per class, each test a savepoint in it (else one per test).
     _txtest_transaction_per_class: t.ClassVar[bool] = True
+    #: Whether an ``async def setUpTestData`` is run (by the async test cases).
+    _txtest_runs_async_class_data: t.ClassVar[bool] = False
     app_scope: t.ClassVar[str]
 
     @classmethod
@@ -172,7 +185,14 @@ class ClassDataMixin:
         ``TestCase`` does. A class with ``app_scope = "test"`` has no class layer.
         """
         cls = type(self)
-        has_data = cls.setUpTestData.__func__ is not ClassDataMixin.setUpTestData.__func__  # type: ignore[attr-defined]
+        has_data = has_class_data(cls)
+        if has_data and makes_data_async(cls) and not cls._txtest_runs_async_class_data:
+            raise ConfigurationError(
+                f"{cls.__qualname__}.setUpTestData is 'async def', which only an async test "
+                "case can await. Subclass AsyncTransactionalTestCase (or put "
+                "AsyncTransactionalMixin first in the bases), or make setUpTestData a plain "
+                "classmethod."
+            )
         if cls.app_scope != "class" or not (has_data or cls._txtest_transaction_per_class):
             if has_data:
                 raise ConfigurationError(
@@ -188,7 +208,9 @@ class ClassDataMixin:
             layer.close()
             layer = None
         if layer is None:
-            _open_class_layer(cls, app, targets, run_set_up_test_data=has_data)
+            # An async setUpTestData runs on the async side (_async_class_data).
+            run_here = has_data and not makes_data_async(cls)
+            _open_class_layer(cls, app, targets, run_set_up_test_data=run_here)
         if has_data:
             # Each test's copies go with the test, not with the result that keeps the test.
             self.addCleanup(_forget_test_data, self)  # type: ignore[attr-defined]
@@ -216,8 +238,9 @@ def _reset_sequences(
         )
     by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
     for metadata, engine in targets.metadatas:
-        sync_engine = t.cast(sa.Engine, getattr(engine, "sync_engine", engine))
-        connection = pinned_connection(sync_engine)
+        if not isinstance(engine, sa.Engine):
+            continue  # an AsyncEngine: its connection is not for sync code to use
+        connection = pinned_connection(engine)
         if connection is None:  # pragma: no cover - every target engine is pinned
             continue
         entry = by_connection.setdefault(id(connection), (connection, []))
@@ -276,7 +299,7 @@ def _open_class_layer(
         if run_set_up_test_data:
             _make_class_data(cls, app, targets, before)
     except BaseException:
-        _restore_class(cls, before)
+        restore_class(cls, before)
         stack.close()
         raise
     layer = _ClassLayer(stack, isolation)
@@ -296,7 +319,7 @@ def _open_class_layer(
             else:
                 stack.close()
         finally:
-            _restore_class(cls, before)
+            restore_class(cls, before)
 
     layer.close = close_class_layer
     # Runs after the class's last test, under unittest and pytest alike.
@@ -311,14 +334,24 @@ def _make_class_data(
             _reset_sequences(making, targets, cls.__qualname__, None)
         cls.setUpTestData()
         _commit_class_sessions(targets)
-        _load_expired(
-            value
-            for name, value in cls.__dict__.items()
-            if before.get(name, _MISSING) is not value and _holds_mapped(value)
-        )
-    for name, value in list(cls.__dict__.items()):
-        if before.get(name, _MISSING) is not value and _holds_mapped(value):
-            setattr(cls, name, TestData(name, value))
+        made = new_class_data(cls, before)
+        _load_expired(made.values())
+    keep_as_test_data(cls, made)
+
+
+def new_class_data(cls: type[t.Any], before: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The class attributes holding ORM objects that were set since ``before``."""
+    return {
+        name: value
+        for name, value in cls.__dict__.items()
+        if before.get(name, _MISSING) is not value and _holds_mapped(value)
+    }
+
+
+def keep_as_test_data(cls: type[t.Any], values: dict[str, t.Any]) -> None:
+    """Give every test its own copies of ``values`` (see ``TestData``)."""
+    for name, value in values.items():
+        setattr(cls, name, TestData(name, value))
 
 
 def _forget_test_data(test: t.Any) -> None:
@@ -327,7 +360,7 @@ def _forget_test_data(test: t.Any) -> None:
         test.__dict__.pop(name, None)
 
 
-def _restore_class(cls: type[t.Any], before: dict[str, t.Any]) -> None:
+def restore_class(cls: type[t.Any], before: dict[str, t.Any]) -> None:
     """Put back the class attributes that ``setUpTestData`` (or the layer) set."""
     for name, value in list(cls.__dict__.items()):
         if before.get(name, _MISSING) is value:

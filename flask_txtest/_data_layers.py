@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
-from ._class_data import _attach, _commit_class_sessions, _load_expired, _mapped_in
+from ._class_data import _attach, _commit_class_sessions, _load_expired, mapped_in
 from ._errors import ConfigurationError
 from ._isolation import Isolation
 from ._targets import session_for
@@ -39,7 +39,7 @@ def innermost() -> Layer | None:
 
 
 def _check_saved(name: str, value: t.Any) -> None:
-    for obj in _mapped_in(value):
+    for obj in mapped_in(value):
         if sa.inspect(obj).key is None:
             raise ConfigurationError(
                 f"The data fixture {name!r} returned {obj!r} unsaved (no primary key): add "

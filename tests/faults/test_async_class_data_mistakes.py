@@ -1,0 +1,58 @@
+"""Mistakes with async class data, each refused with a message that says what to do."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import sqlalchemy as sa
+from flask import Flask
+
+from flask_txtest import TransactionalTestCase, _async_class_data
+from tests._backends import on_backends
+from tests.apps.async_class_data_app import Base, ClassDataChecks, problems, run_case
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class AsyncClassDataMistakes(ClassDataChecks):
+    def test_async_set_up_test_data_in_a_sync_case_is_refused(self) -> None:
+        engine = sa.create_engine(self.backend.url)
+        self.addCleanup(engine.dispose)
+
+        class Case(TransactionalTestCase):
+            isolate_engines = (engine,)
+            metadata = Base.metadata
+            app = Flask(__name__)
+
+            @classmethod
+            async def setUpTestData(cls) -> None:
+                pass  # pragma: no cover - never awaited
+
+            def test_it(self) -> None:
+                pass  # pragma: no cover - refused before
+
+        result = run_case(Case)
+
+        self.assertEqual(len(result.errors), 1, problems(result))
+        self.assertIn(
+            "setUpTestData is 'async def', which only an async test case can await.",
+            problems(result),
+        )
+        self.assertIn("Subclass AsyncTransactionalTestCase", problems(result))
+
+    def test_before_python_3_11_async_class_data_is_refused_with_the_reason(self) -> None:
+        class Case(self.base()):  # type: ignore[misc]
+            @classmethod
+            async def setUpTestData(cls) -> None:
+                pass  # pragma: no cover - refused before
+
+            async def test_it(self) -> None:
+                pass  # pragma: no cover - refused before
+
+        with mock.patch.object(_async_class_data, "RUNNER_HOOKS", False):
+            result = run_case(Case)
+
+        self.assertEqual(len(result.errors), 1, problems(result))
+        self.assertIn(
+            "setUpTestData is 'async def', which needs Python 3.11 or newer", problems(result)
+        )
+        self.assertIn("make the data in asyncSetUp", problems(result))
