@@ -30,6 +30,7 @@ from ._class_data import (
     makes_data_async,
     mapped_in,
     new_class_data,
+    reset_pinned_sequences,
     restore_class,
 )
 from ._errors import ConfigurationError, TxtestError
@@ -103,6 +104,8 @@ class _AsyncClassLayer:
         self.stack = stack
         self.isolation = isolation
         self.before = before
+        #: reset_sequences: the first ids after the class data.
+        self.sequence_restarts: dict[t.Hashable, t.Any] = {}
 
     @property
     def broken(self) -> bool:
@@ -126,6 +129,18 @@ class _AsyncClassLayer:
             restore_class(cls, self.before)
             if cls.__dict__.get(_LAYER) is self:
                 delattr(cls, _LAYER)
+
+
+async def reset_async_sequences(
+    case: t.Any, stack: contextlib.AsyncExitStack, targets: Targets
+) -> None:
+    """Inside the test's transaction: the async engines' ids start where they were."""
+    cls = type(case)
+    layer: _AsyncClassLayer | None = cls.__dict__.get(_LAYER)
+    restarts = None if layer is None else layer.sequence_restarts
+    await greenlet_spawn(
+        reset_pinned_sequences, stack, targets, cls.__qualname__, restarts, async_side=True
+    )
 
 
 async def open_async_class_layer(case: t.Any, app: Flask, targets: Targets) -> None:
@@ -165,8 +180,13 @@ async def _make_async_class_data(
     isolation: AsyncIsolation,
     before: dict[str, t.Any],
 ) -> None:
-    with app.app_context():
-        await cls.setUpTestData()
+    async with contextlib.AsyncExitStack() as making:
+        if cls.reset_sequences:  # class data gets the same ids in every run too
+            await greenlet_spawn(
+                reset_pinned_sequences, making, targets, cls.__qualname__, None, async_side=True
+            )
+        with app.app_context():
+            await cls.setUpTestData()
     made = new_class_data(cls, before)
     stale = [
         obj

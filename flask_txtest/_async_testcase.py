@@ -17,6 +17,7 @@ from ._async_class_data import (
     class_runner,
     is_class_runner,
     open_async_class_layer,
+    reset_async_sequences,
     shares_loop,
 )
 from ._async_client import AsyncClient, make_sync_client_for_async_test
@@ -95,6 +96,8 @@ class AsyncTransactionalMixin(TransactionalMixin):
         isolation = await stack.enter_async_context(
             isolate_async_targets(targets, dispose=not shared)
         )
+        if type(self).reset_sequences:
+            await reset_async_sequences(self, stack, targets)
         self.connections = isolation.connections  # type: ignore[assignment]
         self.connection = isolation.connection  # type: ignore[assignment]
         if targets.async_sessionmakers:

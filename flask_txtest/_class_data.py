@@ -221,16 +221,22 @@ class ClassDataMixin:
         if cls.reset_sequences:
             layer = cls.__dict__.get(_CLASS_LAYER)
             restarts = None if layer is None else layer.sequence_restarts
-            _reset_sequences(stack, isolation.targets, cls.__qualname__, restarts)
+            reset_pinned_sequences(stack, isolation.targets, cls.__qualname__, restarts)
 
 
-def _reset_sequences(
-    stack: contextlib.ExitStack,
+def reset_pinned_sequences(
+    stack: contextlib.ExitStack | contextlib.AsyncExitStack,
     targets: Targets,
     name: str,
     restarts: dict[t.Hashable, t.Any] | None,
+    *,
+    async_side: bool = False,
 ) -> None:
-    """Restart the sequences of the pinned test connections until ``stack`` closes."""
+    """Restart the sequences of the pinned test connections until ``stack`` closes.
+
+    :param async_side: the async engines' connections (run it in ``greenlet_spawn``)
+        instead of the sync engines'.
+    """
     if not targets.metadatas:
         raise ConfigurationError(
             f"{name}.reset_sequences needs to know the app's tables: set "
@@ -238,9 +244,10 @@ def _reset_sequences(
         )
     by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
     for metadata, engine in targets.metadatas:
-        if not isinstance(engine, sa.Engine):
-            continue  # an AsyncEngine: its connection is not for sync code to use
-        connection = pinned_connection(engine)
+        if isinstance(engine, sa.Engine) == async_side:
+            continue  # the other side's engine
+        sync_engine = engine if isinstance(engine, sa.Engine) else engine.sync_engine
+        connection = pinned_connection(sync_engine)
         if connection is None:  # pragma: no cover - every target engine is pinned
             continue
         entry = by_connection.setdefault(id(connection), (connection, []))
@@ -331,7 +338,7 @@ def _make_class_data(
 ) -> None:
     with contextlib.ExitStack() as making, app.app_context():
         if cls.reset_sequences:  # class data gets the same ids in every run too
-            _reset_sequences(making, targets, cls.__qualname__, None)
+            reset_pinned_sequences(making, targets, cls.__qualname__, None)
         cls.setUpTestData()
         _commit_class_sessions(targets)
         made = new_class_data(cls, before)

@@ -134,6 +134,50 @@ class AsyncSetUpTestData(ClassDataChecks):
         self.assertEqual(states, ["cancelled", "second test"])
 
 
+@on_backends("sqlite", "postgresql")
+class AsyncResetSequences(ClassDataChecks):
+    def run_inserting_case(self, *, reset: bool, class_data: bool) -> list[int]:
+        ids: list[int] = []
+
+        async def inserts(test: t.Any) -> None:
+            author = Author(name="New")
+            test.session.add(author)
+            await test.session.flush()
+            ids.append(author.id)
+            await test.session.commit()
+
+        attributes: dict[str, t.Any] = {
+            "reset_sequences": reset,
+            "test_1": inserts,
+            "test_2": inserts,
+        }
+        if class_data:
+
+            async def make(cls: t.Any) -> None:
+                async with cls.Session() as session:
+                    cls.alice = Author(name="Alice")
+                    session.add(cls.alice)
+                    await session.commit()
+
+            attributes["setUpTestData"] = classmethod(make)
+        result = run_case(type("Case", (self.base(),), attributes))
+        self.assertEqual((result.testsRun, problems(result)), (2, "(none)"))
+        return ids
+
+    def test_every_test_s_ids_start_where_the_schema_left_them(self) -> None:
+        self.assertEqual(self.run_inserting_case(reset=True, class_data=False), [1, 1])
+
+    def test_with_class_data_they_start_after_it(self) -> None:
+        self.assertEqual(self.run_inserting_case(reset=True, class_data=True), [2, 2])
+
+    def test_without_reset_sequences_postgresql_hands_out_the_next_id(self) -> None:
+        ids = self.run_inserting_case(reset=False, class_data=False)
+        if self.backend.dialect == "sqlite":
+            self.assertEqual(ids, [1, 1])  # a rolled-back insert gives its rowid back
+        else:
+            self.assertEqual(ids[1], ids[0] + 1)  # nextval is never rolled back
+
+
 @on_backends("sqlite", "postgresql", "mysql")
 class AsyncClassDataWithoutTheLibrary(unittest.TestCase):
     backend: t.ClassVar[Backend]

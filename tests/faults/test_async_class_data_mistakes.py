@@ -56,3 +56,19 @@ class AsyncClassDataMistakes(ClassDataChecks):
             "setUpTestData is 'async def', which needs Python 3.11 or newer", problems(result)
         )
         self.assertIn("make the data in asyncSetUp", problems(result))
+
+
+@on_backends("mysql")
+class AsyncResetSequencesOnMariaDB(ClassDataChecks):
+    def test_reset_sequences_is_refused_with_what_to_do_instead(self) -> None:
+        class Case(self.base()):  # type: ignore[misc]
+            reset_sequences = True
+
+            async def test_it(self) -> None:
+                pass  # pragma: no cover - refused before
+
+        result = run_case(Case)
+
+        self.assertEqual(len(result.errors), 1, problems(result))
+        self.assertIn("reset_sequences cannot work on MariaDB/MySQL", problems(result))
+        self.assertIn("compare ids with each other", problems(result))
