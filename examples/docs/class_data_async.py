@@ -1,6 +1,7 @@
 """Class-level data in async test cases: an ``async def setUpTestData``."""
 
 import os
+import sys
 import tempfile
 import unittest
 
@@ -46,6 +47,7 @@ def create_app():
     return app
 
 
+@unittest.skipIf(sys.version_info < (3, 11), "async setUpTestData needs Python 3.11+")
 class AsyncLibraryTests(AsyncTransactionalTestCase):
     async_engines = (engine,)
     async_sessionmakers = (Session,)
