@@ -37,6 +37,7 @@ from tests._backends import (
 )
 from tests.apps import async_app
 from tests.apps.async_app import EVENT, NAME, STACKS, TABLES, Base, Event, Name, Stack
+from tests.faults._support import describe, run_case
 
 ASYNC_BACKENDS = ("sqlite", "postgresql", "mysql")
 
@@ -104,16 +105,6 @@ class StackCase(AsyncTransactionalTestCase):
         """A brand-new connection sees none of this test's rows."""
         for table in TABLES:
             self.assertEqual(count_rows(self.backend.url, table), 0, table)
-
-
-def run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
-    result = unittest.TestResult()
-    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
-    return result
-
-
-def describe(result: unittest.TestResult) -> str:
-    return "\n".join(text for _, text in [*result.errors, *result.failures]) or "(none)"
 
 
 class OuterCase(unittest.TestCase):

@@ -23,10 +23,9 @@ from tests.apps.async_class_data_app import (
     Base,
     Book,
     ClassDataChecks,
-    problems,
-    run_case,
     server_id,
 )
+from tests.faults._support import describe, run_case
 
 #: Before Python 3.11 async class data is refused (tests/faults checks the message).
 needs_class_loop = unittest.skipUnless(
@@ -74,7 +73,7 @@ class AsyncSetUpTestData(ClassDataChecks):
 
         result = run_case(Case)
 
-        self.assertEqual(problems(result), "(none)")
+        self.assertTrue(result.wasSuccessful(), describe(result))
         self.assertEqual(result.testsRun, 2)
         self.assertEqual(made, [1])  # once for the class
         self.assertNotEqual(seen["ids"][0], seen["ids"][1])  # each test its own copy
@@ -107,8 +106,8 @@ class AsyncSetUpTestData(ClassDataChecks):
             result = run_case(Case)
             self.assertEqual(result.testsRun, 2)
             failed = [test.id().split(".")[-1] for test, _ in [*result.errors, *result.failures]]
-            self.assertEqual(failed, ["test_1_commits_for_real"], problems(result))
-            self.assertIn("was ended from inside the test", problems(result))
+            self.assertEqual(failed, ["test_1_commits_for_real"], describe(result))
+            self.assertIn("was ended from inside the test", describe(result))
             self.assertEqual(made, [1, 1])  # made again in the fresh transaction
         finally:
             # What the raw COMMIT wrote is the fault under test: clean it up.
@@ -138,7 +137,8 @@ class AsyncSetUpTestData(ClassDataChecks):
 
         result = run_case(Case)
 
-        self.assertEqual((result.testsRun, problems(result)), (2, "(none)"))
+        self.assertEqual(result.testsRun, 2)
+        self.assertTrue(result.wasSuccessful(), describe(result))
         self.assertEqual(states, ["cancelled", "second test"])
 
 
@@ -169,7 +169,8 @@ class AsyncResetSequences(ClassDataChecks):
 
             attributes["setUpTestData"] = classmethod(make)
         result = run_case(type("Case", (self.base(),), attributes))
-        self.assertEqual((result.testsRun, problems(result)), (2, "(none)"))
+        self.assertEqual(result.testsRun, 2)
+        self.assertTrue(result.wasSuccessful(), describe(result))
         return ids
 
     def test_every_test_s_ids_start_where_the_schema_left_them(self) -> None:
@@ -225,7 +226,8 @@ class AsyncClassDataWithoutTheLibrary(unittest.TestCase):
 
         try:
             result = run_case(Naive)
-            self.assertEqual((result.testsRun, problems(result)), (2, "(none)"))
+            self.assertEqual(result.testsRun, 2)
+            self.assertTrue(result.wasSuccessful(), describe(result))
             self.assertEqual(seen, ["Renamed"])  # the first test's change leaked
             self.assertEqual(count_rows(self.backend.url, AUTHOR), 1)  # and the row stayed
         finally:

@@ -20,6 +20,7 @@ from flask_txtest import AsyncTransactionalTestCase
 from tests._backends import BACKENDS, Backend, count_rows, delete_all, on_backends
 from tests.apps import async_app
 from tests.apps.async_app import LITE_NAME, LiteBase, LiteName
+from tests.faults._support import describe, run_case
 
 try:
     from flask_sqlalchemy_lite import SQLAlchemy
@@ -39,16 +40,6 @@ def lite_app_for(backend: Backend) -> Flask:
     if backend.name not in _apps:
         _apps[backend.name] = async_app.make_lite_app(backend, db)
     return _apps[backend.name]
-
-
-def run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
-    result = unittest.TestResult()
-    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
-    return result
-
-
-def describe(result: unittest.TestResult) -> str:
-    return "\n".join(text for _, text in [*result.errors, *result.failures]) or "(none)"
 
 
 @unittest.skipIf(SQLAlchemy is None, "flask-sqlalchemy-lite is not installed")

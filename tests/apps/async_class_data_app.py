@@ -73,16 +73,6 @@ async def server_id(session: AsyncSession) -> int:
     return int((await session.execute(sa.text(query))).scalar_one())
 
 
-def run_case(case: type[unittest.TestCase]) -> unittest.TestResult:
-    result = unittest.TestResult()
-    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
-    return result
-
-
-def problems(result: unittest.TestResult) -> str:
-    return "\n".join(text for _, text in [*result.errors, *result.failures]) or "(none)"
-
-
 class ClassDataChecks(unittest.TestCase):
     maxDiff = None
     backend: t.ClassVar[Backend]

@@ -9,7 +9,8 @@ from flask import Flask
 
 from flask_txtest import TransactionalTestCase, _async_class_data
 from tests._backends import on_backends
-from tests.apps.async_class_data_app import Base, ClassDataChecks, problems, run_case
+from tests.apps.async_class_data_app import Base, ClassDataChecks
+from tests.faults._support import describe, run_case
 
 
 @on_backends("sqlite", "postgresql", "mysql")
@@ -32,12 +33,12 @@ class AsyncClassDataMistakes(ClassDataChecks):
 
         result = run_case(Case)
 
-        self.assertEqual(len(result.errors), 1, problems(result))
+        self.assertEqual(len(result.errors), 1, describe(result))
         self.assertIn(
             "setUpTestData is 'async def', which only an async test case can await.",
-            problems(result),
+            describe(result),
         )
-        self.assertIn("Subclass AsyncTransactionalTestCase", problems(result))
+        self.assertIn("Subclass AsyncTransactionalTestCase", describe(result))
 
     def test_before_python_3_11_async_class_data_is_refused_with_the_reason(self) -> None:
         class Case(self.base()):  # type: ignore[misc]
@@ -51,11 +52,11 @@ class AsyncClassDataMistakes(ClassDataChecks):
         with mock.patch.object(_async_class_data, "RUNNER_HOOKS", False):
             result = run_case(Case)
 
-        self.assertEqual(len(result.errors), 1, problems(result))
+        self.assertEqual(len(result.errors), 1, describe(result))
         self.assertIn(
-            "setUpTestData is 'async def', which needs Python 3.11 or newer", problems(result)
+            "setUpTestData is 'async def', which needs Python 3.11 or newer", describe(result)
         )
-        self.assertIn("make the data in asyncSetUp", problems(result))
+        self.assertIn("make the data in asyncSetUp", describe(result))
 
 
 @on_backends("mysql")
@@ -69,6 +70,6 @@ class AsyncResetSequencesOnMariaDB(ClassDataChecks):
 
         result = run_case(Case)
 
-        self.assertEqual(len(result.errors), 1, problems(result))
-        self.assertIn("reset_sequences cannot work on MariaDB/MySQL", problems(result))
-        self.assertIn("compare ids with each other", problems(result))
+        self.assertEqual(len(result.errors), 1, describe(result))
+        self.assertIn("reset_sequences cannot work on MariaDB/MySQL", describe(result))
+        self.assertIn("compare ids with each other", describe(result))
