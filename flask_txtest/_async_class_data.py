@@ -13,7 +13,9 @@ savepoint inside it, as on the sync side.
 from __future__ import annotations
 
 import asyncio
+import collections.abc as cabc
 import contextlib
+import inspect
 import sys
 import typing as t
 
@@ -185,7 +187,7 @@ async def _make_async_class_data(
             await greenlet_spawn(
                 reset_pinned_sequences, making, targets, cls.__qualname__, None, async_side=True
             )
-        with app.app_context():
+        async with _app_context(app):
             await cls.setUpTestData()
     made = new_class_data(cls, before)
     stale = [
@@ -197,6 +199,30 @@ async def _make_async_class_data(
     if stale:
         await _load(stale, targets, isolation)
     keep_as_test_data(cls, made)
+
+
+@contextlib.asynccontextmanager
+async def _app_context(app: Flask) -> cabc.AsyncIterator[None]:
+    """An app context pushed and popped on the running event loop.
+
+    Flask runs ``async`` teardown functions (Flask-SQLAlchemy-Lite closes
+    ``db.async_session`` with one) through asgiref, which refuses to inside a running
+    loop: they are awaited here instead, before the context is popped.
+    """
+    context = app.app_context()
+    context.push()
+    funcs = app.teardown_appcontext_funcs
+    try:
+        yield
+    finally:
+        awaited = [func for func in funcs if inspect.iscoroutinefunction(func)]
+        app.teardown_appcontext_funcs = [func for func in funcs if func not in awaited]
+        try:
+            for func in reversed(awaited):
+                await func(None)
+            context.pop()
+        finally:
+            app.teardown_appcontext_funcs = funcs
 
 
 async def _load(objects: list[t.Any], targets: Targets, isolation: AsyncIsolation) -> None:

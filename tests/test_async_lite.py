@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flask_txtest import AsyncTransactionalTestCase
+from flask_txtest._async_class_data import RUNNER_HOOKS
 from tests._backends import BACKENDS, Backend, count_rows, delete_all, on_backends
 from tests.apps import async_app
 from tests.apps.async_app import LITE_NAME, LiteBase, LiteName
@@ -139,6 +140,35 @@ class LiteLifecycle(unittest.TestCase):
         result = run_case(Raises)
         self.assertEqual((result.testsRun, len(result.errors)), (1, 1))
         self.assertIn("RuntimeError: boom after a Lite commit", result.errors[0][1])
+        self.assertEqual(count_rows(self.backend.url, LITE_NAME), 0)
+
+    @unittest.skipUnless(RUNNER_HOOKS, "async setUpTestData needs Python 3.11+")
+    def test_async_class_data_made_with_db_async_session(self) -> None:
+        # Lite closes db.async_session in an async teardown function, which Flask runs
+        # through asgiref: the app context of setUpTestData must end on the loop.
+        seen: list[t.Any] = []
+
+        class WithData(LiteCase):
+            backend = self.backend
+
+            @classmethod
+            async def setUpTestData(cls) -> None:
+                cls.max = LiteName(name="Max")
+                db.async_session.add(cls.max)
+                await db.async_session.commit()
+
+            async def test_1_renames(self) -> None:
+                seen.append((self.max.name, self.max in self.session))
+                self.max.name = "Renamed"
+                await self.session.commit()
+
+            async def test_2_sees_it_as_made(self) -> None:
+                seen.append((self.max.name, await self.names()))
+
+        result = run_case(WithData)
+        self.assertEqual(result.testsRun, 2)
+        self.assertTrue(result.wasSuccessful(), describe(result))
+        self.assertEqual(seen, [("Max", True), ("Max", ["Max"])])
         self.assertEqual(count_rows(self.backend.url, LITE_NAME), 0)
 
 
