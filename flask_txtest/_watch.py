@@ -90,7 +90,8 @@ class ConnectionWatch:
         self.savepoints: list[_Savepoint] = []
         #: SQLAlchemy's name for each open library layer -> the name sent for it.
         self._layer_names: dict[str, str] = {}
-        self._opening_layer = False
+        #: The thread opening a library layer now (another thread's savepoint is not it).
+        self._opening_layer: int | None = None
         #: Savepoint statements not sent yet: (savepoint name, statement), oldest first.
         self.pending: list[tuple[str, str]] = []
         self._lock = threading.RLock()
@@ -167,18 +168,18 @@ class ConnectionWatch:
 
     def open_layer(self, begin: cabc.Callable[[], _T]) -> _T:
         """Call ``begin`` (``Connection.begin_nested``): its savepoint is a library layer."""
-        self._opening_layer = True
+        self._opening_layer = threading.get_ident()
         try:
             return begin()
         finally:
-            self._opening_layer = False
+            self._opening_layer = None
 
     def on_savepoint_call(
         self, connection: sa.Connection, method: str, name: str, render: _Render
     ) -> None:
         """Queue what SQLAlchemy's savepoint ``method`` on savepoint ``name`` needs."""
-        if method == "do_savepoint" and self._opening_layer:
-            self._opening_layer = False
+        if method == "do_savepoint" and self._opening_layer == threading.get_ident():
+            self._opening_layer = None
             self._open_layer(connection, name, render)
             return
         layer_name = self._layer_names.pop(name, None) if method != "do_savepoint" else None
