@@ -39,6 +39,10 @@ class AsyncTransactionalMixin(TransactionalMixin):
     own event loop. An ``asyncSetUp`` that does not ``await super().asyncSetUp()`` fails
     its tests with a ``ConfigurationError``.
 
+    ``setUpTestData`` may be ``async def`` (Python 3.11+): a class that defines
+    ``setUpTestData`` runs all its tests on one event loop, in one transaction per
+    database on its async engines too, each test a savepoint inside it.
+
     :cvar async_engines: ``AsyncEngine`` objects (or ``"pkg.module:attr"`` strings) the
         app made itself; Flask-SQLAlchemy-Lite's async engines are found without it.
     :cvar async_sessionmakers: ``async_sessionmaker`` objects or dotted strings.
