@@ -21,7 +21,7 @@ ifeq ($(PYTHON),$(VENV)/bin/python)
 TEST_DEPS := venv
 endif
 
-.PHONY: venv test demo lint docs matrix bench profile clean distclean
+.PHONY: venv test demo lint docs matrix bench bench-class-data profile clean distclean
 
 venv: $(VENV)/.stamp
 
@@ -54,6 +54,10 @@ bench: $(VENV)/.bench-stamp
 
 profile: venv
 	$(VENV)/bin/python -m benchmarks.profile_txtest $(ARGS)
+
+# Class data vs rows made per test, and the cost of reset_sequences (docs/performance.md).
+bench-class-data: venv
+	$(VENV)/bin/python benchmarks/bench_class_data.py
 
 $(VENV)/.bench-stamp: $(VENV)/.stamp
 	$(VENV)/bin/python -m pip install -q $(BENCH_DEPS)
