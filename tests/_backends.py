@@ -191,3 +191,18 @@ def delete_all(url: str, *tables: str) -> None:
                 connection.exec_driver_sql(f"DELETE FROM {quoted}")
     finally:
         engine.dispose()
+
+
+def pg_connections_named(url: str, application_name: str) -> int:
+    """Connections to the database at ``url`` named ``application_name``, counted from
+    outside (other suites may share the server; this one's own is not counted)."""
+    engine = fresh_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = sa.text(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = :name AND pid <> pg_backend_pid()"
+            )
+            return int(connection.execute(query, {"name": application_name}).scalar_one())
+    finally:
+        engine.dispose()

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from tests._backends import BACKENDS, Backend
+from tests._backends import BACKENDS, Backend, pg_connections_named
 
 NAME = "async_name"
 EVENT = "async_event"
@@ -249,16 +249,7 @@ def make_lite_app(backend: Backend, db: t.Any) -> Flask:
 
 def open_pg_connections(backend: Backend) -> int:
     """Connections of this process's apps open on the PostgreSQL server, from outside."""
-    engine = sa.create_engine(backend.url, poolclass=sa.NullPool)
-    try:
-        with engine.connect() as connection:
-            query = sa.text(
-                "SELECT COUNT(*) FROM pg_stat_activity "
-                "WHERE application_name = :name AND pid <> pg_backend_pid()"
-            )
-            return int(connection.execute(query, {"name": APPLICATION_NAME}).scalar_one())
-    finally:
-        engine.dispose()
+    return pg_connections_named(backend.url, APPLICATION_NAME)
 
 
 def pg_connections_left(backend: Backend, within: float = 3.0) -> int:

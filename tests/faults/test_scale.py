@@ -18,25 +18,11 @@ import unittest
 import sqlalchemy as sa
 
 from flask_txtest import TransactionalTestCase
-from tests._backends import fresh_engine, on_backends
+from tests._backends import on_backends, pg_connections_named
 from tests.faults._support import FaultChecks, FaultItem, add_item, db, make_app, run_case
 
 TESTS = int(os.environ.get("TXTEST_SCALE_TESTS", "1000"))
 MAX_GROWTH = 20 * 1024 * 1024
-
-
-def connections_named(url: str, application_name: str) -> int:
-    """This run's connections to the database (other suites may share the server)."""
-    engine = fresh_engine(url)
-    try:
-        with engine.connect() as connection:
-            query = sa.text(
-                "SELECT COUNT(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND application_name = :name"
-            )
-            return int(connection.execute(query, {"name": application_name}).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def resident_memory() -> int:
@@ -68,7 +54,7 @@ class Scale(FaultChecks):
 
         # The first test builds the app's state, pools and caches: measure after it.
         self.assertPassed(run_case(warm_up))
-        before = connections_named(self.backend.url, name)
+        before = pg_connections_named(self.backend.url, name)
         memory_before = resident_memory()
         start = time.perf_counter()
         result = run_case(many)
@@ -79,11 +65,11 @@ class Scale(FaultChecks):
         self.assertPassed(result)
         self.assertLess(growth, MAX_GROWTH, f"memory grew by {growth / 2**20:.1f} MiB")
         self.assertEqual(before, 1, "the pool keeps one connection between tests")
-        self.assertEqual(connections_named(self.backend.url, name), before)
+        self.assertEqual(pg_connections_named(self.backend.url, name), before)
         self.assertCommitted(0)
         with app.app_context():
             db.engine.dispose()
-        self.assertEqual(connections_named(self.backend.url, name), 0)
+        self.assertEqual(pg_connections_named(self.backend.url, name), 0)
         if os.environ.get("TXTEST_SCALE_REPORT"):
             print(f"\n{TESTS} tests in {seconds:.1f} s, memory {growth / 2**20:+.2f} MiB")
 
