@@ -15,7 +15,6 @@ machine one run's per-test times can swing several-fold from the next one's.
 from __future__ import annotations
 
 import gc
-import os
 import pathlib
 import statistics
 import sys
@@ -30,12 +29,10 @@ from flask_sqlalchemy import SQLAlchemy
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
+from benchmarks.backends import POSTGRESQL_URL, Backend, unreachable
 from benchmarks.timing import Durations, run_case
 from flask_txtest import TransactionalTestCase
 
-POSTGRESQL_URL = os.environ.get(
-    "TXTEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SQLITE_URL = f"sqlite:///{pathlib.Path(tempfile.gettempdir()) / 'txtest_bench.db'}"
 TESTS = 50
 ROWS = 1000
@@ -177,20 +174,8 @@ def reset_sequences_overhead(url: str, tests: int = 200, rounds: int = 7) -> tup
     return min(plain_times), min(reset_times)
 
 
-def unreachable(url: str) -> str | None:
-    """Why the database at ``url`` cannot be used, or None."""
-    engine = sa.create_engine(url, poolclass=sa.NullPool)
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.OperationalError as error:
-        return str(error.orig).strip().splitlines()[0]
-    finally:
-        engine.dispose()
-
-
 def main() -> int:
-    postgresql_down = unreachable(POSTGRESQL_URL)
+    postgresql_down = unreachable(Backend("postgresql", "PostgreSQL", POSTGRESQL_URL))
     if postgresql_down:
         print(
             f"PostgreSQL at {sa.make_url(POSTGRESQL_URL).render_as_string()} cannot be "
