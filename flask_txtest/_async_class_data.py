@@ -27,6 +27,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from ._async_isolation import AsyncIsolation, isolate_async_targets
 from ._class_data import (
+    _load_expired,
     has_class_data,
     keep_as_test_data,
     makes_data_async,
@@ -36,7 +37,7 @@ from ._class_data import (
     restore_class,
 )
 from ._errors import ConfigurationError, TxtestError
-from ._isolation import broken_connections
+from ._isolation import is_broken
 from ._targets import Targets
 
 _RUNNER = "_txtest_class_runner"
@@ -113,9 +114,7 @@ class _AsyncClassLayer:
     def broken(self) -> bool:
         """A test ended or lost the transaction (and failed for it)."""
         return any(
-            each.sync_connection is None
-            or each.sync_connection.invalidated
-            or each.sync_connection in broken_connections
+            each.sync_connection is None or is_broken(each.sync_connection)
             for each in self.isolation.connections.values()
         )
 
@@ -240,9 +239,7 @@ async def _load(objects: list[t.Any], targets: Targets, isolation: AsyncIsolatio
 
 def _refresh(session: sa_orm.Session, objects: list[t.Any]) -> None:
     for obj in objects:
-        owner = sa.inspect(obj).session
-        if owner is None:
+        if sa.inspect(obj).session is None:
             session.add(obj)  # detached, as a closed session leaves it
-            owner = session
-        owner.refresh(obj)
+    _load_expired(objects)  # as for sync class data: one query per model and session
     session.expunge_all()

@@ -20,7 +20,7 @@ from flask import Flask
 
 from . import _sequences
 from ._errors import ConfigurationError, TxtestError
-from ._isolation import Isolation, broken_connections, isolate_targets
+from ._isolation import Isolation, is_broken, isolate_targets
 from ._pinning import pinned_connection
 from ._targets import Targets
 
@@ -283,10 +283,7 @@ class _ClassLayer:
 
     @property
     def broken(self) -> bool:
-        return any(
-            connection.invalidated or connection in broken_connections
-            for connection in self.isolation.connections.values()
-        )
+        return any(is_broken(connection) for connection in self.isolation.connections.values())
 
 
 class _Missing:

@@ -99,6 +99,11 @@ def _connection_lost(engine: sa.Engine) -> TxtestError:
 broken_connections: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
 
 
+def is_broken(connection: sa.Connection) -> bool:
+    """Whether a class-level test connection can no longer carry a test."""
+    return connection.invalidated or connection in broken_connections
+
+
 def _still_open(connection: sa.Connection) -> bool:
     """Whether the class's transaction is open, from the driver's last reply if it keeps
     one (checked after each statement, so it saw any commit), else from the database."""
