@@ -22,6 +22,7 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
 from ._errors import ConfigurationError
+from ._targets import describe
 
 MOCKED_ENGINES = "mocked-engines"
 MOCKED_SESSIONS = "mocked-sessions"
@@ -64,10 +65,6 @@ def check_no_pytest_flask_sqlalchemy(config: pytest.Config) -> None:
                 "'pip uninstall pytest-flask-sqlalchemy' (or disable one plugin with "
                 "-p no:flask_txtest or -p no:pytest-flask-sqlalchemy)."
             )
-
-
-def _describe(obj: t.Any) -> str:
-    return f"{obj!r} (a {type(obj).__module__}.{type(obj).__qualname__})"
 
 
 def resolve_path(option: str, path: str) -> t.Any:
@@ -152,7 +149,7 @@ def _engine_entry(path: str, obj: t.Any, extras: Extras) -> None:
     if not isinstance(obj, sa.Engine):
         raise ConfigurationError(
             f"{MOCKED_ENGINES} = {path!r} in the pytest configuration names "
-            f"{_describe(obj)}, not a sqlalchemy Engine."
+            f"{describe(obj)}, not a sqlalchemy Engine."
         )
     extras.engines.append(obj)
 
@@ -168,7 +165,7 @@ def _session_entry(path: str, obj: t.Any, db: t.Any, extras: Extras) -> None:
         return
     raise ConfigurationError(
         f"{MOCKED_SESSIONS} = {path!r} in the pytest configuration names "
-        f"{_describe(obj)}: expected a scoped_session (such as db.session) or a Session "
+        f"{describe(obj)}: expected a scoped_session (such as db.session) or a Session "
         "bound to an Engine."
     )
 
@@ -177,7 +174,7 @@ def _sessionmaker_entry(path: str, obj: t.Any, extras: Extras) -> None:
     if not isinstance(obj, (sa_orm.sessionmaker, sa_orm.scoped_session)):
         raise ConfigurationError(
             f"{MOCKED_SESSIONMAKERS} = {path!r} in the pytest configuration names "
-            f"{_describe(obj)}, not a sqlalchemy sessionmaker or scoped_session."
+            f"{describe(obj)}, not a sqlalchemy sessionmaker or scoped_session."
         )
     extras.sessionmakers.append(obj)
     factory = obj.session_factory if isinstance(obj, sa_orm.scoped_session) else obj
@@ -210,7 +207,7 @@ def _app_from_option(config: pytest.Config, path: str) -> Flask:
         app = obj() if callable(obj) and not isinstance(obj, Flask) else obj
         if not isinstance(app, Flask):
             raise ConfigurationError(
-                f"{APP_OPTION} = {path!r} in the pytest configuration gave {_describe(app)}, "
+                f"{APP_OPTION} = {path!r} in the pytest configuration gave {describe(app)}, "
                 "not a Flask app: name the app or a factory that returns it."
             )
         made[path] = app
@@ -227,7 +224,7 @@ def resolve_app(request: pytest.FixtureRequest) -> Flask:
     else:
         if not isinstance(app, Flask):
             raise ConfigurationError(
-                f"The app fixture gave {_describe(app)}, not a Flask app: the flask_txtest "
+                f"The app fixture gave {describe(app)}, not a Flask app: the flask_txtest "
                 "fixtures use the app fixture as the app under test. Return the app from it."
             )
         return app

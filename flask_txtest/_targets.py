@@ -82,7 +82,8 @@ def resolve_dotted(path: str, attribute: str) -> t.Any:
     return obj
 
 
-def _describe(obj: t.Any) -> str:
+def describe(obj: t.Any) -> str:
+    """``obj`` and its type, for an error message."""
     return f"{obj!r} (a {type(obj).__module__}.{type(obj).__qualname__})"
 
 
@@ -95,7 +96,7 @@ def _as_engine(spec: EngineSpec, attribute: str) -> sa.Engine:
         hint = " An AsyncEngine goes in async_engines, on an AsyncTransactionalTestCase."
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy Engine objects or 'module:attribute' paths to "
-        f"them, got {_describe(obj)}.{hint}"
+        f"them, got {describe(obj)}.{hint}"
     )
 
 
@@ -116,7 +117,7 @@ def _as_session_factory(
         hint = " Pass the sessionmaker that makes the session, not a session."
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy sessionmaker or scoped_session objects or "
-        f"'module:attribute' paths to them, got {_describe(obj)}.{hint}"
+        f"'module:attribute' paths to them, got {describe(obj)}.{hint}"
     )
 
 
@@ -126,7 +127,7 @@ def _as_async_engine(spec: AsyncEngineSpec, attribute: str) -> sa_async.AsyncEng
         return obj
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy AsyncEngine objects or 'module:attribute' paths to "
-        f"them, got {_describe(obj)}. A sync Engine goes in isolate_engines."
+        f"them, got {describe(obj)}. A sync Engine goes in isolate_engines."
     )
 
 
@@ -140,7 +141,7 @@ def _as_async_session_factory(
         return obj
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy async_sessionmaker objects or 'module:attribute' "
-        f"paths to them, got {_describe(obj)}. A sync sessionmaker goes in "
+        f"paths to them, got {describe(obj)}. A sync sessionmaker goes in "
         "isolate_sessionmakers."
     )
 
@@ -202,8 +203,8 @@ def _from_extension(app: Flask, db: t.Any, targets: Targets) -> None:
     registered = find_extension(app)
     if registered is not db:
         raise ConfigurationError(
-            f"db is {_describe(db)}, but the app's extensions['sqlalchemy'] is "
-            f"{_describe(registered)}. Call db.init_app(app) in the app factory, or leave "
+            f"db is {describe(db)}, but the app's extensions['sqlalchemy'] is "
+            f"{describe(registered)}. Call db.init_app(app) in the app factory, or leave "
             "db unset so flask_txtest uses the app's own extension."
         )
     with app.app_context():
@@ -227,7 +228,7 @@ def _from_extension(app: Flask, db: t.Any, targets: Targets) -> None:
                 _add_async_factory(targets, db.async_sessionmaker)
         else:
             raise ConfigurationError(
-                f"db is {_describe(db)}: flask_txtest knows flask_sqlalchemy.SQLAlchemy "
+                f"db is {describe(db)}: flask_txtest knows flask_sqlalchemy.SQLAlchemy "
                 "and flask_sqlalchemy_lite.SQLAlchemy. For anything else leave db unset "
                 "and list its engines in isolate_engines and its session factories in "
                 "isolate_sessionmakers."
