@@ -21,7 +21,7 @@ ifeq ($(PYTHON),$(VENV)/bin/python)
 TEST_DEPS := venv
 endif
 
-.PHONY: venv test demo lint docs matrix bench bench-class-data profile clean distclean
+.PHONY: venv test demo lint docs matrix check-wheel bench bench-class-data profile clean distclean
 
 venv: $(VENV)/.stamp
 
@@ -40,6 +40,10 @@ lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)
 	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 	$(VENV)/bin/mypy --strict flask_txtest
+
+# A new user's install: the wheel with no extras in a fresh venv (tests/wheel/check_wheel.py).
+check-wheel: venv
+	$(VENV)/bin/python tests/wheel/check_wheel.py
 
 docs: venv
 	$(VENV)/bin/mkdocs build --strict --site-dir site

@@ -1,10 +1,16 @@
 """Every Flask + SQLAlchemy test runs in a transaction that is rolled back after it."""
 
-from ._async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
+from __future__ import annotations
+
+import typing as t
+
 from ._errors import ConfigurationError, IsolationError, TxtestError
 from ._flask_testing import ContextVariableDoesNotExist
 from ._isolation import Isolation, isolate
 from ._testcase import TransactionalMixin, TransactionalTestCase
+
+if t.TYPE_CHECKING:
+    from ._async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
 
 __all__ = [
     "AsyncTransactionalMixin",
@@ -18,3 +24,19 @@ __all__ = [
     "TxtestError",
     "isolate",
 ]
+
+# The async names need SQLAlchemy's asyncio extension, and so greenlet: imported on
+# first use, so that sync users (and every pytest run, which loads the plugin) need
+# neither.
+_ASYNC_NAMES = frozenset({"AsyncTransactionalMixin", "AsyncTransactionalTestCase"})
+
+
+def __getattr__(name: str) -> t.Any:
+    if name in _ASYNC_NAMES:
+        from .core import optional_async
+
+        optional_async.require(f"flask_txtest.{name}")
+        from . import _async_testcase
+
+        return getattr(_async_testcase, name)
+    raise AttributeError(f"module 'flask_txtest' has no attribute {name!r}")

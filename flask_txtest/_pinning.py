@@ -13,9 +13,11 @@ import weakref
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
-from sqlalchemy.ext import asyncio as sa_async
 
 from ._shared_connection import SharedConnection
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext import asyncio as sa_async
 
 # Engine -> the test connection it hands out. Sessions look their engine up here when
 # they pick a bind, so every session shares the test connection (and transaction).

@@ -9,12 +9,16 @@ import typing as t
 import weakref
 
 import sqlalchemy as sa
-from sqlalchemy.ext import asyncio as sa_async
+
+# Importable without greenlet (it needs it only when called).
 from sqlalchemy.util import greenlet_spawn
 
 from ._guards import check_rollback_support
 from ._targets import Targets
 from ._urls import database_key, is_memory_sqlite
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext import asyncio as sa_async
 
 # (schema step, database) pairs already done in this process.
 _done: set[tuple[t.Hashable, t.Hashable]] = set()
@@ -77,10 +81,10 @@ def default_step(targets: Targets) -> t.Hashable:
 def create_missing_tables(targets: Targets) -> None:
     """The default schema step: create the tables that do not exist yet."""
     for metadata, engine in targets.metadatas:
-        if isinstance(engine, sa_async.AsyncEngine):
-            _create_with_async_engine(metadata, engine)
-        else:
+        if isinstance(engine, sa.Engine):
             metadata.create_all(engine, checkfirst=True)
+        else:
+            _create_with_async_engine(metadata, engine)
 
 
 def _create_with_async_engine(metadata: sa.MetaData, engine: sa_async.AsyncEngine) -> None:

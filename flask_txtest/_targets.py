@@ -15,10 +15,13 @@ import typing as t
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
-from sqlalchemy.ext import asyncio as sa_async
 
 from ._errors import ConfigurationError
 from ._guards import check_test_database
+from .core import optional_async
+
+if t.TYPE_CHECKING:
+    from sqlalchemy.ext import asyncio as sa_async
 
 SessionFactory: t.TypeAlias = "sa_orm.sessionmaker[t.Any] | sa_orm.scoped_session[t.Any]"
 EngineSpec: t.TypeAlias = "sa.Engine | str"
@@ -123,7 +126,7 @@ def _as_session_factory(
 
 def _as_async_engine(spec: AsyncEngineSpec, attribute: str) -> sa_async.AsyncEngine:
     obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
-    if isinstance(obj, sa_async.AsyncEngine):
+    if optional_async.is_instance(obj, "AsyncEngine"):
         return obj
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy AsyncEngine objects or 'module:attribute' paths to "
@@ -134,11 +137,11 @@ def _as_async_engine(spec: AsyncEngineSpec, attribute: str) -> sa_async.AsyncEng
 def _as_async_session_factory(
     spec: AsyncSessionFactorySpec, attribute: str
 ) -> sa_async.async_sessionmaker[t.Any]:
-    obj = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
-    if isinstance(obj, sa_async.async_scoped_session):
+    obj: t.Any = resolve_dotted(spec, attribute) if isinstance(spec, str) else spec
+    if optional_async.is_instance(obj, "async_scoped_session"):
         obj = obj.session_factory
-    if isinstance(obj, sa_async.async_sessionmaker):
-        return obj
+    if optional_async.is_instance(obj, "async_sessionmaker"):
+        return t.cast("sa_async.async_sessionmaker[t.Any]", obj)
     raise ConfigurationError(
         f"{attribute} expects sqlalchemy async_sessionmaker objects or 'module:attribute' "
         f"paths to them, got {describe(obj)}. A sync sessionmaker goes in "
@@ -151,7 +154,10 @@ def _add_async_factory(targets: Targets, factory: sa_async.async_sessionmaker[t.
         targets.async_sessionmakers.append(factory)
     binds: list[t.Any] = [factory.kw.get("bind"), *(factory.kw.get("binds") or {}).values()]
     for bind in binds:
-        if isinstance(bind, sa_async.AsyncEngine) and bind not in targets.async_engines.values():
+        if (
+            optional_async.is_instance(bind, "AsyncEngine")
+            and bind not in targets.async_engines.values()
+        ):
             targets.async_engines[bind] = bind
 
 

@@ -305,7 +305,7 @@ def data_fixture(function: F | None = None, *, scope: str = "module") -> t.Any:
 
     :param scope: ``"module"`` or ``"class"``.
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     if scope not in _DATA_SCOPES:
         raise ConfigurationError(
