@@ -12,8 +12,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import contextlib
 import dataclasses
-import importlib
-import types
 import typing as t
 
 import pytest
@@ -22,7 +20,7 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
 from ._errors import ConfigurationError
-from ._targets import describe
+from ._targets import PathSource, describe, resolve_dotted
 
 MOCKED_ENGINES = "mocked-engines"
 MOCKED_SESSIONS = "mocked-sessions"
@@ -73,48 +71,14 @@ def resolve_path(option: str, path: str) -> t.Any:
     In the dotted form the longest importable prefix is the module, so attributes of
     attributes (``myapp.database.db.session``) work as they did in pytest-flask-sqlalchemy.
     """
-    where = f"{option} = {path!r} in the pytest configuration"
-    module_name, colon, attributes = path.partition(":")
-    names = [module_name, *attributes.split(".")] if colon else path.split(".")
-    if not all(names) or len(names) < 2:
-        raise ConfigurationError(
-            f"{where} is not an import path: write 'package.module.attribute', "
-            "e.g. 'myapp.database.engine'."
-        )
-    try:
-        obj: t.Any = importlib.import_module(names[0])
-    except ImportError as error:
-        raise ConfigurationError(
-            f"{where}: cannot import module {names[0]!r} ({error}). Check the spelling; "
-            "the module must be importable from the directory pytest runs in."
-        ) from error
-    walked = names[0]
-    for name in names[1:]:
-        if hasattr(obj, name):
-            obj = getattr(obj, name)
-        elif isinstance(obj, types.ModuleType) and not colon:
-            obj = _import_submodule(where, walked, name)
-        else:
-            raise ConfigurationError(
-                f"{where}: {walked!r} has no attribute {name!r}. Check the spelling of the path."
-            )
-        walked = f"{walked}.{name}"
-    return obj
-
-
-def _import_submodule(where: str, package: str, name: str) -> types.ModuleType:
-    """Like mock.patch: ``package.name`` may be a submodule nobody imported yet."""
-    try:
-        return importlib.import_module(f"{package}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name not in (f"{package}.{name}", package):
-            raise ConfigurationError(
-                f"{where}: cannot import module {package + '.' + name!r} ({error}). Check "
-                "the spelling; the module must be importable from the directory pytest runs in."
-            ) from error
-    raise ConfigurationError(
-        f"{where}: {package!r} has no attribute {name!r}. Check the spelling of the path."
+    source = PathSource(
+        where=f"{option} = {path!r} in the pytest configuration",
+        form="'package.module.attribute', e.g. 'myapp.database.engine'",
+        import_fix="Check the spelling; the module must be importable from the directory "
+        "pytest runs in.",
+        attribute_fix="Check the spelling of the path.",
     )
+    return resolve_dotted(path, source)
 
 
 @dataclasses.dataclass

@@ -259,7 +259,7 @@ class OptionFaults(unittest.TestCase):
     def test_a_path_without_a_dot(self) -> None:
         output = self.run_with("mocked-engines=engine")
         self.assertIn(
-            "mocked-engines = 'engine' in the pytest configuration is not an import path: "
+            "mocked-engines = 'engine' in the pytest configuration is not a dotted path: "
             "write 'package.module.attribute'",
             output,
         )
