@@ -20,12 +20,27 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
 from ._errors import ConfigurationError
+from ._pytest_plugin.aliases import is_alias
 from ._targets import PathSource, describe, resolve_dotted
 
 MOCKED_ENGINES = "mocked-engines"
 MOCKED_SESSIONS = "mocked-sessions"
 MOCKED_SESSIONMAKERS = "mocked-sessionmakers"
 APP_OPTION = "txtest_app"
+METADATA_OPTION = "txtest_metadata"
+RESET_SEQUENCES_OPTION = "txtest_reset_sequences"
+#: The marker that sets ``reset_sequences`` for one test (``(False)``: unsets it).
+RESET_SEQUENCES_MARK = "txtest_reset_sequences"
+
+
+class MissingDbFixture(ConfigurationError, NotImplementedError):
+    """``db_session`` / ``db_engine`` without a ``_db`` fixture.
+
+    Also a ``NotImplementedError``, which pytest-flask-sqlalchemy raised there.
+    """
+
+
+MissingDbFixture.__module__ = "flask_txtest.pytest_plugin"
 
 _MOCKED_HELP = (
     "Whitespace-separated import paths of {kind} that also run inside each test's "
@@ -47,12 +62,43 @@ def add_options(parser: pytest.Parser) -> None:
         "for flask_txtest's fixtures when the project has no 'app' fixture "
         "(e.g. myapp:create_app).",
     )
+    parser.addini(
+        METADATA_OPTION,
+        "Whitespace-separated import paths of the MetaData whose tables flask_txtest's "
+        "schema step creates when the app has no Flask-SQLAlchemy extension "
+        "(e.g. myapp.models.Base.metadata).",
+        type="args",
+    )
+    parser.addini(
+        RESET_SEQUENCES_OPTION,
+        "true: in every isolated test, ids start where the schema step left them "
+        "(flask_txtest; TransactionalTestCase.reset_sequences). One test: the "
+        f"{RESET_SEQUENCES_MARK} marker.",
+        type="bool",
+        default=False,
+    )
+
+
+def add_markers(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{RESET_SEQUENCES_MARK}(on=True): in this test, ids start where the schema step "
+        f"left them, as with the {RESET_SEQUENCES_OPTION} option (flask_txtest)",
+    )
+
+
+def resets_sequences(request: pytest.FixtureRequest) -> bool:
+    """The test's marker if it has one, else the ini option."""
+    marker = request.node.get_closest_marker(RESET_SEQUENCES_MARK)
+    if marker is not None:
+        return bool(marker.args[0]) if marker.args else bool(marker.kwargs.get("on", True))
+    return bool(request.config.getini(RESET_SEQUENCES_OPTION))
 
 
 def check_no_pytest_flask_sqlalchemy(config: pytest.Config) -> None:
     """Both plugins define db_session, db_engine and the mocked-* options: refuse."""
     for name, plugin in config.pluginmanager.list_name_plugin():
-        if plugin is None:  # blocked with -p no:<name>
+        if plugin is None or is_alias(plugin):  # blocked with -p no:<name>, or ours
             continue
         module = getattr(plugin, "__name__", "") or ""
         if name == "pytest-flask-sqlalchemy" or module.startswith("pytest_flask_sqlalchemy"):
@@ -97,6 +143,8 @@ class Extras:
     #: returned the test's session.
     unbound: list[sa_orm.sessionmaker[t.Any]] = dataclasses.field(default_factory=list)
     default_engine: sa.Engine | None = None
+    #: The txtest_metadata option: what the schema step creates (None: the db's).
+    metadata: list[sa.MetaData] | None = None
 
     @contextlib.contextmanager
     def binding_unbound(self) -> cabc.Iterator[None]:
@@ -146,6 +194,16 @@ def _sessionmaker_entry(path: str, obj: t.Any, extras: Extras) -> None:
         extras.unbound.append(factory)
 
 
+def _metadata_entry(path: str, obj: t.Any, extras: Extras) -> None:
+    if not isinstance(obj, sa.MetaData):
+        raise ConfigurationError(
+            f"{METADATA_OPTION} = {path!r} in the pytest configuration names "
+            f"{describe(obj)}, not a sqlalchemy MetaData: name your models' metadata, "
+            "e.g. myapp.models.Base.metadata."
+        )
+    extras.metadata = [*(extras.metadata or []), obj]
+
+
 def read_extras(config: pytest.Config, app: Flask, db: t.Any) -> Extras:
     """Resolve the mocked-* options in an app context (``db.engine`` needs one)."""
     extras = Extras()
@@ -158,6 +216,8 @@ def read_extras(config: pytest.Config, app: Flask, db: t.Any) -> Extras:
             _session_entry(path, resolve_path(MOCKED_SESSIONS, path), db, extras)
         for path in config.getini(MOCKED_SESSIONMAKERS):
             _sessionmaker_entry(path, resolve_path(MOCKED_SESSIONMAKERS, path), extras)
+        for path in config.getini(METADATA_OPTION):
+            _metadata_entry(path, resolve_path(METADATA_OPTION, path), extras)
     return extras
 
 
@@ -212,7 +272,7 @@ def user_db(request: pytest.FixtureRequest) -> t.Any:
     except pytest.FixtureLookupError as error:
         if error.argname != "_db":
             raise
-    raise ConfigurationError(
+    raise MissingDbFixture(
         "db_session and db_engine need a _db fixture: define one in conftest.py returning "
         "your Flask-SQLAlchemy extension ('@pytest.fixture(scope=\"session\")' on "
         "'def _db(app): return db'), or use txtest_session, which needs only the app."
