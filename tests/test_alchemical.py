@@ -9,14 +9,25 @@ from __future__ import annotations
 import typing as t
 import unittest
 
-from examples.docs import recipes_alchemical as recipe
-from tests._backends import Backend, count_rows, on_backends
+from tests._backends import (
+    ALCHEMICAL_INSTALLED,
+    ALCHEMICAL_MISSING,
+    SERVERS,
+    Backend,
+    count_rows,
+    on_backends,
+)
+from tests._pytest_runs import ROOT, copy_project, run_pytest
 from tests.faults._support import run_case
 
-TABLE = recipe.User.__tablename__
+if ALCHEMICAL_INSTALLED:
+    from examples.docs import recipes_alchemical as recipe
+
+TABLE = "recipe_alchemical_user"
 
 
 @on_backends()
+@unittest.skipUnless(ALCHEMICAL_INSTALLED, ALCHEMICAL_MISSING)
 class AlchemicalRecipeTest(unittest.TestCase):
     backend: t.ClassVar[Backend]
 
@@ -32,6 +43,20 @@ class AlchemicalRecipeTest(unittest.TestCase):
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         if not self.backend.is_memory:
             self.assertEqual(count_rows(url, TABLE), 0)
+
+
+@on_backends(*SERVERS)
+@unittest.skipUnless(ALCHEMICAL_INSTALLED, ALCHEMICAL_MISSING)
+class AlchemicalUnderPytestTest(unittest.TestCase):
+    """examples/pytest_alchemical: mocked-sessionmakers and txtest_metadata name it."""
+
+    backend: t.ClassVar[Backend]
+
+    def test_the_example_passes_and_leaves_nothing(self) -> None:
+        project = copy_project(ROOT / "examples" / "pytest_alchemical", self.addCleanup)
+        run = run_pytest(project, env={"DATABASE_URL": self.backend.url})
+        self.assertEqual(run.summary(), {"passed": 2}, run.output)
+        self.assertEqual(count_rows(self.backend.url, "recipe_alchemical_member"), 0)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ import typing as t
 import unittest
 
 from flask_txtest import TransactionalTestCase
-from tests._backends import BACKENDS
-from tests.apps import alchemical_app
+from tests._backends import ALCHEMICAL_INSTALLED, ALCHEMICAL_MISSING, BACKENDS
 from tests.faults._support import run_case
+
+if ALCHEMICAL_INSTALLED:
+    from tests.apps import alchemical_app
 
 MODULE = "tests.apps.alchemical_app"
 _ran: list[str] = []
@@ -44,6 +46,7 @@ def stopped_with(**attributes: t.Any) -> str:
     return " ".join(text.split())
 
 
+@unittest.skipUnless(ALCHEMICAL_INSTALLED, ALCHEMICAL_MISSING)
 class AlchemicalMistakes(unittest.TestCase):
     def test_an_attribute_of_the_wrapper_that_it_lacks(self) -> None:
         text = stopped_with(isolate_engines=(f"{MODULE}:db.engine",))
