@@ -39,6 +39,7 @@ class AlchemicalRecipeTest(unittest.TestCase):
                 return recipe.create_app(url)
 
         result = run_case(OnBackend)
+        recipe.db.get_engine().dispose()  # made by this create_app: free its connections
         self.assertEqual(result.testsRun, 2)
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         if not self.backend.is_memory:
