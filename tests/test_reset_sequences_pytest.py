@@ -99,8 +99,8 @@ IDS_TESTS = """
 class PluginResetSequencesTest(unittest.TestCase):
     backend: t.ClassVar[Backend]
 
-    def run_ids(self, *args: str, marked: bool = False, distinct: int) -> None:
-        mark = "@pytest.mark.txtest_reset_sequences\n    " if marked else ""
+    def run_ids(self, *args: str, mark: str = "", distinct: int) -> None:
+        mark = f"{mark}\n    " if mark else ""
         files = {
             "conftest.py": CONFTEST,
             "test_ids.py": IDS_TESTS.format(mark=mark, distinct=distinct),
@@ -117,7 +117,15 @@ class PluginResetSequencesTest(unittest.TestCase):
         self.run_ids("-o", "txtest_reset_sequences=true", distinct=1)
 
     def test_the_marker_does_it_for_one_test(self) -> None:
-        self.run_ids(marked=True, distinct=1)
+        self.run_ids(mark="@pytest.mark.txtest_reset_sequences", distinct=1)
+
+    def test_the_marker_with_false_turns_the_option_off_for_a_test(self) -> None:
+        self.run_ids(
+            "-o",
+            "txtest_reset_sequences=true",
+            mark="@pytest.mark.txtest_reset_sequences(False)",
+            distinct=3,
+        )
 
     def test_inside_module_data_ids_start_after_the_data(self) -> None:
         tests = """
