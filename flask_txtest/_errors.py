@@ -1,4 +1,8 @@
-"""The exceptions flask_txtest raises: each message says what is wrong and how to fix it."""
+"""The exceptions flask_txtest raises: each message says what is wrong and how to fix it.
+
+Their ``__module__`` is the public package, so a traceback shows
+``flask_txtest.ConfigurationError``, the name a user imports and catches.
+"""
 
 from __future__ import annotations
 
@@ -13,3 +17,8 @@ class ConfigurationError(TxtestError):
 
 class IsolationError(TxtestError):
     """The test's isolation was broken: data could have reached the database for good."""
+
+
+for _public in (TxtestError, ConfigurationError, IsolationError):
+    _public.__module__ = "flask_txtest"
+del _public

@@ -249,6 +249,7 @@ def isolate(
     sessionmakers: cabc.Iterable[SessionFactorySpec] = (),
     metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
     create_schema: bool | cabc.Callable[[], None] = True,
+    reset_sequences: bool = False,
 ) -> cabc.Iterator[Isolation]:
     """Run the block in a transaction per database that is rolled back when it ends.
 
@@ -269,6 +270,9 @@ def isolate(
     :param metadata: what the schema step creates when there is no extension.
     :param create_schema: ``True`` creates missing tables once per database per
         process; a callable replaces that step; ``False`` skips it.
+    :param reset_sequences: ``True``: ids in the block start where the schema step left
+        them (on PostgreSQL; SQLite gives rolled-back ids back by itself; refused on
+        MariaDB/MySQL), as ``TransactionalTestCase.reset_sequences`` does.
     :raises ConfigurationError: nothing to isolate, an unknown dotted path, a database
         whose name lacks ``test``, MariaDB/MySQL tables that are not InnoDB.
     :raises IsolationError: on leaving the block, when a raw ``COMMIT`` ended the
@@ -285,5 +289,12 @@ def isolate(
         ensure_schema(targets, lambda: create_missing_tables(targets), default_step(targets))
     elif callable(create_schema):
         ensure_schema(targets, create_schema, create_schema)
-    with isolate_targets(targets, app) as isolation:
+    # Inside data made for a group of tests, the first ids are read afresh, after it.
+    layered = any(pinned_connection(engine) is not None for engine in targets.engines.values())
+    with contextlib.ExitStack() as stack:
+        isolation = stack.enter_context(isolate_targets(targets, app))
+        if reset_sequences:
+            from ._class_data import reset_pinned_sequences  # it builds on this module
+
+            reset_pinned_sequences(stack, targets, "isolate()", {} if layered else None)
         yield isolation

@@ -12,8 +12,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import contextlib
 import dataclasses
-import importlib
-import types
 import typing as t
 
 import pytest
@@ -22,12 +20,27 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
 from ._errors import ConfigurationError
-from ._targets import describe
+from ._pytest_plugin.aliases import is_alias
+from ._targets import PathSource, describe, resolve_dotted
 
 MOCKED_ENGINES = "mocked-engines"
 MOCKED_SESSIONS = "mocked-sessions"
 MOCKED_SESSIONMAKERS = "mocked-sessionmakers"
 APP_OPTION = "txtest_app"
+METADATA_OPTION = "txtest_metadata"
+RESET_SEQUENCES_OPTION = "txtest_reset_sequences"
+#: The marker that sets ``reset_sequences`` for one test (``(False)``: unsets it).
+RESET_SEQUENCES_MARK = "txtest_reset_sequences"
+
+
+class MissingDbFixture(ConfigurationError, NotImplementedError):
+    """``db_session`` / ``db_engine`` without a ``_db`` fixture.
+
+    Also a ``NotImplementedError``, which pytest-flask-sqlalchemy raised there.
+    """
+
+
+MissingDbFixture.__module__ = "flask_txtest.pytest_plugin"
 
 _MOCKED_HELP = (
     "Whitespace-separated import paths of {kind} that also run inside each test's "
@@ -49,12 +62,43 @@ def add_options(parser: pytest.Parser) -> None:
         "for flask_txtest's fixtures when the project has no 'app' fixture "
         "(e.g. myapp:create_app).",
     )
+    parser.addini(
+        METADATA_OPTION,
+        "Whitespace-separated import paths of the MetaData whose tables flask_txtest's "
+        "schema step creates when the app has no Flask-SQLAlchemy extension "
+        "(e.g. myapp.models.Base.metadata).",
+        type="args",
+    )
+    parser.addini(
+        RESET_SEQUENCES_OPTION,
+        "true: in every isolated test, ids start where the schema step left them "
+        "(flask_txtest; TransactionalTestCase.reset_sequences). One test: the "
+        f"{RESET_SEQUENCES_MARK} marker.",
+        type="bool",
+        default=False,
+    )
+
+
+def add_markers(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{RESET_SEQUENCES_MARK}(on=True): in this test, ids start where the schema step "
+        f"left them, as with the {RESET_SEQUENCES_OPTION} option (flask_txtest)",
+    )
+
+
+def resets_sequences(request: pytest.FixtureRequest) -> bool:
+    """The test's marker if it has one, else the ini option."""
+    marker = request.node.get_closest_marker(RESET_SEQUENCES_MARK)
+    if marker is not None:
+        return bool(marker.args[0]) if marker.args else bool(marker.kwargs.get("on", True))
+    return bool(request.config.getini(RESET_SEQUENCES_OPTION))
 
 
 def check_no_pytest_flask_sqlalchemy(config: pytest.Config) -> None:
     """Both plugins define db_session, db_engine and the mocked-* options: refuse."""
     for name, plugin in config.pluginmanager.list_name_plugin():
-        if plugin is None:  # blocked with -p no:<name>
+        if plugin is None or is_alias(plugin):  # blocked with -p no:<name>, or ours
             continue
         module = getattr(plugin, "__name__", "") or ""
         if name == "pytest-flask-sqlalchemy" or module.startswith("pytest_flask_sqlalchemy"):
@@ -73,48 +117,14 @@ def resolve_path(option: str, path: str) -> t.Any:
     In the dotted form the longest importable prefix is the module, so attributes of
     attributes (``myapp.database.db.session``) work as they did in pytest-flask-sqlalchemy.
     """
-    where = f"{option} = {path!r} in the pytest configuration"
-    module_name, colon, attributes = path.partition(":")
-    names = [module_name, *attributes.split(".")] if colon else path.split(".")
-    if not all(names) or len(names) < 2:
-        raise ConfigurationError(
-            f"{where} is not an import path: write 'package.module.attribute', "
-            "e.g. 'myapp.database.engine'."
-        )
-    try:
-        obj: t.Any = importlib.import_module(names[0])
-    except ImportError as error:
-        raise ConfigurationError(
-            f"{where}: cannot import module {names[0]!r} ({error}). Check the spelling; "
-            "the module must be importable from the directory pytest runs in."
-        ) from error
-    walked = names[0]
-    for name in names[1:]:
-        if hasattr(obj, name):
-            obj = getattr(obj, name)
-        elif isinstance(obj, types.ModuleType) and not colon:
-            obj = _import_submodule(where, walked, name)
-        else:
-            raise ConfigurationError(
-                f"{where}: {walked!r} has no attribute {name!r}. Check the spelling of the path."
-            )
-        walked = f"{walked}.{name}"
-    return obj
-
-
-def _import_submodule(where: str, package: str, name: str) -> types.ModuleType:
-    """Like mock.patch: ``package.name`` may be a submodule nobody imported yet."""
-    try:
-        return importlib.import_module(f"{package}.{name}")
-    except ModuleNotFoundError as error:
-        if error.name not in (f"{package}.{name}", package):
-            raise ConfigurationError(
-                f"{where}: cannot import module {package + '.' + name!r} ({error}). Check "
-                "the spelling; the module must be importable from the directory pytest runs in."
-            ) from error
-    raise ConfigurationError(
-        f"{where}: {package!r} has no attribute {name!r}. Check the spelling of the path."
+    source = PathSource(
+        where=f"{option} = {path!r} in the pytest configuration",
+        form="'package.module.attribute', e.g. 'myapp.database.engine'",
+        import_fix="Check the spelling; the module must be importable from the directory "
+        "pytest runs in.",
+        attribute_fix="Check the spelling of the path.",
     )
+    return resolve_dotted(path, source)
 
 
 @dataclasses.dataclass
@@ -133,6 +143,8 @@ class Extras:
     #: returned the test's session.
     unbound: list[sa_orm.sessionmaker[t.Any]] = dataclasses.field(default_factory=list)
     default_engine: sa.Engine | None = None
+    #: The txtest_metadata option: what the schema step creates (None: the db's).
+    metadata: list[sa.MetaData] | None = None
 
     @contextlib.contextmanager
     def binding_unbound(self) -> cabc.Iterator[None]:
@@ -182,6 +194,16 @@ def _sessionmaker_entry(path: str, obj: t.Any, extras: Extras) -> None:
         extras.unbound.append(factory)
 
 
+def _metadata_entry(path: str, obj: t.Any, extras: Extras) -> None:
+    if not isinstance(obj, sa.MetaData):
+        raise ConfigurationError(
+            f"{METADATA_OPTION} = {path!r} in the pytest configuration names "
+            f"{describe(obj)}, not a sqlalchemy MetaData: name your models' metadata, "
+            "e.g. myapp.models.Base.metadata."
+        )
+    extras.metadata = [*(extras.metadata or []), obj]
+
+
 def read_extras(config: pytest.Config, app: Flask, db: t.Any) -> Extras:
     """Resolve the mocked-* options in an app context (``db.engine`` needs one)."""
     extras = Extras()
@@ -194,6 +216,8 @@ def read_extras(config: pytest.Config, app: Flask, db: t.Any) -> Extras:
             _session_entry(path, resolve_path(MOCKED_SESSIONS, path), db, extras)
         for path in config.getini(MOCKED_SESSIONMAKERS):
             _sessionmaker_entry(path, resolve_path(MOCKED_SESSIONMAKERS, path), extras)
+        for path in config.getini(METADATA_OPTION):
+            _metadata_entry(path, resolve_path(METADATA_OPTION, path), extras)
     return extras
 
 
@@ -248,7 +272,7 @@ def user_db(request: pytest.FixtureRequest) -> t.Any:
     except pytest.FixtureLookupError as error:
         if error.argname != "_db":
             raise
-    raise ConfigurationError(
+    raise MissingDbFixture(
         "db_session and db_engine need a _db fixture: define one in conftest.py returning "
         "your Flask-SQLAlchemy extension ('@pytest.fixture(scope=\"session\")' on "
         "'def _db(app): return db'), or use txtest_session, which needs only the app."

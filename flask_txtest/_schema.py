@@ -13,9 +13,10 @@ import sqlalchemy as sa
 # Importable without greenlet (it needs it only when called).
 from sqlalchemy.util import greenlet_spawn
 
+from ._errors import ConfigurationError
 from ._guards import check_rollback_support
 from ._targets import Targets
-from ._urls import database_key, is_memory_sqlite
+from ._urls import database_key, is_memory_sqlite, safe_url
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext import asyncio as sa_async
@@ -80,11 +81,27 @@ def default_step(targets: Targets) -> t.Hashable:
 
 def create_missing_tables(targets: Targets) -> None:
     """The default schema step: create the tables that do not exist yet."""
+    if not targets.metadatas and targets.engines:
+        _check_schema_exists(targets.engines[None])
     for metadata, engine in targets.metadatas:
         if isinstance(engine, sa.Engine):
             metadata.create_all(engine, checkfirst=True)
         else:
             _create_with_async_engine(metadata, engine)
+
+
+def _check_schema_exists(engine: sa.Engine) -> None:
+    """With no metadata the step creates nothing: an empty database is a mistake."""
+    if sa.inspect(engine).get_table_names():
+        return  # made some other way (migrations, a script): the step has nothing to do
+    raise ConfigurationError(
+        f"The schema step has no tables to create and {safe_url(engine)} has none, so "
+        "every query of the tests would fail with 'no such table': the app has no "
+        "Flask-SQLAlchemy extension whose metadata flask_txtest could read, and metadata "
+        "is unset. Set metadata = Base.metadata (the MetaData of your models; with "
+        "Alchemical: metadata = db.Model.metadata), or override create_schema to run "
+        "your migrations (isolate(): metadata=..., create_schema=...)."
+    )
 
 
 def _create_with_async_engine(metadata: sa.MetaData, engine: sa_async.AsyncEngine) -> None:

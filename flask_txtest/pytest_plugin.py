@@ -28,15 +28,20 @@ from ._data_layers import data_layer, fresh_copy, innermost
 from ._errors import ConfigurationError
 from ._isolation import Isolation, isolate
 from ._pytest_config import (
+    MissingDbFixture,
+    add_markers,
     add_options,
     check_no_pytest_flask_sqlalchemy,
     read_extras,
+    resets_sequences,
     resolve_app,
     user_db,
 )
+from ._pytest_plugin.aliases import register_aliases
+from ._pytest_plugin.stop import stopping_the_run_on_misconfiguration
 from ._targets import session_for
 
-__all__ = ["data_fixture"]
+__all__ = ["MissingDbFixture", "data_fixture"]
 
 F = t.TypeVar("F", bound=cabc.Callable[..., t.Any])
 
@@ -52,12 +57,14 @@ _module_data: pytest.StashKey[dict[str, list[str]]] = pytest.StashKey()
 # -- hooks ------------------------------------------------------------------------------
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
+    register_aliases(pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     check_no_pytest_flask_sqlalchemy(config)
+    add_markers(config)
     config.addinivalue_line(
         "markers",
         f"{_CONNECTION_MARK}: skip the test when the flask_txtest fixtures cannot connect "
@@ -106,9 +113,17 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
     with contextlib.ExitStack() as stack:
         stack.enter_context(extras.binding_unbound())
         try:
-            isolation = stack.enter_context(
-                isolate(app, db=db, engines=extras.engines, sessionmakers=extras.sessionmakers)
-            )
+            with stopping_the_run_on_misconfiguration():
+                isolation = stack.enter_context(
+                    isolate(
+                        app,
+                        db=db,
+                        engines=extras.engines,
+                        sessionmakers=extras.sessionmakers,
+                        metadata=extras.metadata,
+                        reset_sequences=resets_sequences(request),
+                    )
+                )
         except sa.exc.DBAPIError as error:
             if request.node.get_closest_marker(_CONNECTION_MARK) is not None:
                 pytest.skip(f"no database connection: {error}")
@@ -258,9 +273,20 @@ def _layer_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bo
             return function(**arguments)
 
         extras = read_extras(request.config, app, app.extensions.get("sqlalchemy"))
-        isolation = isolate(app, engines=extras.engines, sessionmakers=extras.sessionmakers)
-        with extras.binding_unbound(), data_layer(name, app, isolation, make) as value:
-            yield value
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(extras.binding_unbound())
+            with stopping_the_run_on_misconfiguration():
+                isolation = stack.enter_context(
+                    isolate(
+                        app,
+                        engines=extras.engines,
+                        sessionmakers=extras.sessionmakers,
+                        metadata=extras.metadata,
+                    )
+                )
+            yield stack.enter_context(
+                data_layer(name, app, contextlib.nullcontext(isolation), make)
+            )
 
     layer.__name__ = layer.__qualname__ = _data_name(scope, name)
     return _as_fixture(layer, in_class, scope=scope, name=_data_name(scope, name))

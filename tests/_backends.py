@@ -24,6 +24,9 @@ TMP = pathlib.Path(__file__).parent / ".tmp"
 #: Flask-SQLAlchemy-Lite needs Flask 3, so the oldest corner of the matrix runs without it.
 LITE_INSTALLED = importlib.util.find_spec("flask_sqlalchemy_lite") is not None
 LITE_MISSING = "flask-sqlalchemy-lite is not installed (it needs Flask 3)"
+#: Alchemical (the docs' recipe for other wrappers) is in the dev extra, not in the matrix.
+ALCHEMICAL_INSTALLED = importlib.util.find_spec("alchemical") is not None
+ALCHEMICAL_MISSING = "alchemical is not installed (pip install alchemical)"
 
 POSTGRESQL_URL = os.environ.get(
     "TXTEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

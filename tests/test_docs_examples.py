@@ -288,6 +288,8 @@ class ExamplesPassTests(unittest.TestCase):
                         self.skipTest(LITE_MISSING)
                     if error.name == "alembic":  # the dev extra has it; the oldest corner not
                         self.skipTest("alembic is not installed (pip install alembic)")
+                    if error.name == "alchemical":  # the same
+                        self.skipTest("alchemical is not installed (pip install alchemical)")
                     raise
                 suite = loader.loadTestsFromName(f"examples.docs.{module}")
                 result, output = run_quietly(suite)

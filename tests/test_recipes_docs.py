@@ -34,7 +34,7 @@ class RecipesMatchExamplesTest(unittest.TestCase):
         text = RECIPES.read_text()
         blocks = list(BLOCK.finditer(text))
         self.assertEqual(len(blocks), text.count("```python"), "a block without its example")
-        self.assertEqual(len(blocks), 5)
+        self.assertEqual(len(blocks), 6)
         for block in blocks:
             source = (ROOT / block["path"]).read_text()
             self.assertIn(block["code"], source, f"docs/recipes.md differs from {block['path']}")

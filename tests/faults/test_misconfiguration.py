@@ -86,8 +86,8 @@ class AppAndTargets(Misconfigured):
     def test_nothing_to_isolate(self) -> None:
         self.assertStopped(
             _case(app=Flask("bare")),
-            "Nothing to isolate for app 'bare': it has no Flask-SQLAlchemy or "
-            "Flask-SQLAlchemy-Lite extension",
+            "Nothing to isolate for app 'bare': app.extensions['sqlalchemy'] holds nothing, "
+            "not a Flask-SQLAlchemy or Flask-SQLAlchemy-Lite extension",
         )
 
     def test_a_db_the_app_does_not_use(self) -> None:

@@ -259,7 +259,7 @@ class OptionFaults(unittest.TestCase):
     def test_a_path_without_a_dot(self) -> None:
         output = self.run_with("mocked-engines=engine")
         self.assertIn(
-            "mocked-engines = 'engine' in the pytest configuration is not an import path: "
+            "mocked-engines = 'engine' in the pytest configuration is not a dotted path: "
             "write 'package.module.attribute'",
             output,
         )
@@ -277,7 +277,12 @@ class OptionFaults(unittest.TestCase):
         output = self.run_with("mocked-sessions=faultapp.db.sesion")
         self.assertIn(
             "mocked-sessions = 'faultapp.db.sesion' in the pytest configuration: "
-            "'faultapp.db' has no attribute 'sesion'. Check the spelling of the path.",
+            "'faultapp.db' is <SQLAlchemy sqlite:///",
+            output,
+        )
+        self.assertIn(
+            "(a flask_sqlalchemy.extension.SQLAlchemy), which has no attribute 'sesion'. "
+            "Check the spelling of the path.",
             output,
         )
 
@@ -300,6 +305,17 @@ class OptionFaults(unittest.TestCase):
             "mocked-sessionmakers = 'faultapp.engine' in the pytest configuration names", output
         )
         self.assertIn("not a sqlalchemy sessionmaker or scoped_session.", output)
+
+    def test_a_metadata_option_naming_something_else(self) -> None:
+        output = self.run_with("txtest_metadata=faultapp.engine")
+        self.assertIn(
+            "txtest_metadata = 'faultapp.engine' in the pytest configuration names", output
+        )
+        self.assertIn(
+            "not a sqlalchemy MetaData: name your models' metadata, e.g. "
+            "myapp.models.Base.metadata.",
+            output,
+        )
 
     def test_an_app_option_whose_factory_returns_nothing(self) -> None:
         project = write_project({**OPTION_FILES, "conftest.py": ""}, self.addCleanup)

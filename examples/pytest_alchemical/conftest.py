@@ -1,0 +1,7 @@
+import pytest
+from users import create_app
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app()
