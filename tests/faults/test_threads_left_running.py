@@ -78,6 +78,9 @@ class ThreadsLeftRunning(FaultChecks):
         error = writer.errors[0]
         self.assertIsInstance(error, IsolationError)
         self.assertIn(REFUSED.format(writer.thread.name), str(error))
+        self.assertIn(
+            "it was refused, so nothing it writes reaches the database or a later test", str(error)
+        )
         self.assertIn("Join the thread (thread.join()) before its test ends", str(error))
 
     def test_the_test_fails_naming_the_thread_and_its_later_write_is_refused(self) -> None:
