@@ -77,12 +77,17 @@ def _refused(thread: threading.Thread, engine: sa.Engine) -> IsolationError:
     )
 
 
-def _before_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
-    ident = threading.get_ident()
+def _refuse_if_left_running(engine: sa.Engine) -> None:
     if _left_running:
-        thread = _left_running.get(ident)
+        thread = _left_running.get(threading.get_ident())
+        # The same thread, not a new one that was given a dead one's ident.
         if thread is not None and thread is threading.current_thread():
-            raise _refused(thread, connection.engine)
+            raise _refused(thread, engine)
+
+
+def _before_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
+    _refuse_if_left_running(connection.engine)
+    ident = threading.get_ident()
     for watch in _active:
         if ident != watch.opener and ident not in watch.used:
             watch.used[ident] = threading.current_thread()
@@ -93,10 +98,7 @@ def _refuse_checkout(engine: sa.Engine) -> cabc.Callable[..., None]:
     raw DBAPI code (``engine.raw_connection()`` once unpinned) cannot write either."""
 
     def checkout(*args: t.Any) -> None:
-        if _left_running:
-            thread = _left_running.get(threading.get_ident())
-            if thread is not None and thread is threading.current_thread():
-                raise _refused(thread, engine)
+        _refuse_if_left_running(engine)
 
     return checkout
 

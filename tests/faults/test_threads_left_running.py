@@ -126,6 +126,7 @@ class ThreadsLeftRunning(FaultChecks):
                 "a StaticPool's one connection is not refused (that would drop the in-memory "
                 "database); only statements SQLAlchemy sees are"
             )
+        wrote = threading.Event()
         go = threading.Event()
         errors: list[BaseException] = []
         app = app_for(self.backend)
@@ -133,6 +134,7 @@ class ThreadsLeftRunning(FaultChecks):
         def job() -> None:
             with app.app_context():
                 add_item("in the test transaction")
+                wrote.set()
                 go.wait(30)
                 try:
                     raw = db.engine.raw_connection()  # the engine is not pinned any more
@@ -150,8 +152,7 @@ class ThreadsLeftRunning(FaultChecks):
         class Faulty(on_app(self.backend)):  # type: ignore[misc]
             def test_starts_a_job(self) -> None:
                 thread.start()
-                while not self.session.scalars(sa.select(FaultItem.title)).all():
-                    pass
+                wrote.wait(30)
 
         self.assertFailedWith(run_case(Faulty), "test_starts_a_job", LEFT_RUNNING)
         go.set()
