@@ -31,6 +31,7 @@ from ._watch import (
     watch_engine,
     watch_of,
 )
+from .core.stray_threads import watch_threads
 
 C = t.TypeVar("C")
 
@@ -215,6 +216,8 @@ def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator
     with contextlib.ExitStack() as stack:
         by_database: dict[t.Hashable, sa.Connection] = {}
         connections: Connections[sa.Connection] = Connections()
+        end_thread_watch, forget_threads = watch_threads(targets.engines.values())
+        stack.callback(forget_threads)
         for key, engine in targets.engines.items():
             database = database_key(engine)
             if database not in by_database:
@@ -237,6 +240,8 @@ def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator
             stack.callback(scoped.remove)
         # Flask-SQLAlchemy's db.session is scoped to the app context: its sessions end
         # with the contexts that made them, so it is not in scoped_sessions.
+        # Last, so it runs first: threads left running finish inside the transaction.
+        stack.callback(end_thread_watch)
         yield Isolation(app, targets, connections)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import typing as t
 import weakref
+from unittest import mock
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 
 from ._shared_connection import SharedConnection
+from .core.raw_connection import SharedRawConnection, raw_connection_of, retire_after
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext import asyncio as sa_async
@@ -24,15 +26,25 @@ if t.TYPE_CHECKING:
 _pinned: weakref.WeakKeyDictionary[sa.Engine, sa.Connection] = weakref.WeakKeyDictionary()
 
 
+# Engine -> the raw connections handed out while it is pinned to its test connection.
+_raw_handed_out: weakref.WeakKeyDictionary[sa.Engine, set[SharedRawConnection]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def pinned_connection(engine: sa.Engine) -> sa.Connection | None:
     return _pinned.get(engine)
 
 
 def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Connection) -> None:
-    """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``."""
+    """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``, and
+    ``engine.raw_connection()`` a DBAPI look-alike over it (``core.raw_connection``)."""
     previous_connection = _pinned.get(engine)
     if previous_connection is connection and "connect" in engine.__dict__:
-        return  # pinned there already (by the class's layer), and unpinned with it
+        # Pinned there already (by the class's layer), and unpinned with it; the raw
+        # connections this test takes end with the test.
+        stack.callback(retire_after(_raw_handed_out[engine]))
+        return
     previous_connect = engine.__dict__.get("connect")
     _pinned[engine] = connection
     engine.connect = lambda: SharedConnection(connection)  # type: ignore[method-assign,assignment,return-value]
@@ -48,6 +60,20 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
             engine.connect = previous_connect  # type: ignore[method-assign]
 
     stack.callback(unpin)
+    handed_out: set[SharedRawConnection] = set()
+    previous_handed_out = _raw_handed_out.get(engine)
+    _raw_handed_out[engine] = handed_out
+    raw_connection = raw_connection_of(engine, connection, engine.raw_connection, handed_out)
+    stack.enter_context(mock.patch.object(engine, "raw_connection", raw_connection))
+    stack.callback(retire_after(handed_out))
+
+    def forget_raw_connections() -> None:
+        if previous_handed_out is None:
+            _raw_handed_out.pop(engine, None)
+        else:
+            _raw_handed_out[engine] = previous_handed_out
+
+    stack.callback(forget_raw_connections)
 
 
 def _map_to_pinned(bind: t.Any) -> t.Any:

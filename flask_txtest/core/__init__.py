@@ -1,1 +1,1 @@
-"""The isolation engine: framework-neutral, no test-runner vocabulary."""
+"""The core: isolate() and what it opens, patches and checks; no test runner in sight."""

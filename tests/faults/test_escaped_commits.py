@@ -11,6 +11,8 @@ own, so nothing can escape into the test's database.
 from __future__ import annotations
 
 import inspect
+import sysconfig
+import typing as t
 import unittest
 
 import sqlalchemy as sa
@@ -57,6 +59,55 @@ class EscapedCommit(FaultChecks):
             "add it to isolate_engines",
         )
         self.assertCommitted(1)  # the leak the guard reported
+
+    def test_an_orm_session_of_another_engine_is_named_with_the_users_line(self) -> None:
+        # The session connects from SQLAlchemy's generated "<... _go() wrapper>" code:
+        # that frame, and every other one not of the user's own files, is skipped.
+        stray = self.stray_engine()
+        opened_at: list[int] = []
+
+        class Faulty(on_app(self.backend)):  # type: ignore[misc]
+            def test_commit(self) -> None:
+                with sa_orm.Session(stray) as session:
+                    opened_at.append(_line_below())
+                    session.execute(insert_item("escaped through a session"))
+                    session.commit()
+
+        text = self.assertFailedWith(
+            run_case(Faulty),
+            "test_commit",
+            ESCAPED,
+            f'opened at File "{__file__}", line {opened_at[0]}, in test_commit',
+        )
+        self.assertNotIn("generated", text)
+        self.assertCommitted(1)
+
+    def test_an_installed_package_in_between_is_skipped_for_the_users_line(self) -> None:
+        # Code of another installed package opens the connection on the test's behalf.
+        stray = self.stray_engine()
+        helper_file = f"{sysconfig.get_paths()['purelib']}/some_package/writer.py"
+        namespace: dict[str, t.Any] = {}
+        source = (
+            "def write(engine, statement):\n"
+            "    with engine.begin() as connection:\n"
+            "        connection.execute(statement)\n"
+        )
+        exec(compile(source, helper_file, "exec"), namespace)
+        opened_at: list[int] = []
+
+        class Faulty(on_app(self.backend)):  # type: ignore[misc]
+            def test_commit(self) -> None:
+                opened_at.append(_line_below())
+                namespace["write"](stray, insert_item("through a package"))
+
+        text = self.assertFailedWith(
+            run_case(Faulty),
+            "test_commit",
+            ESCAPED,
+            f'opened at File "{__file__}", line {opened_at[0]}, in test_commit',
+        )
+        self.assertNotIn("some_package", text)
+        self.assertCommitted(1)
 
     def test_listing_the_engine_in_isolate_engines_fixes_it(self) -> None:
         stray = self.stray_engine()
