@@ -109,6 +109,7 @@ class _AsyncClassLayer:
         self.before = before
         #: reset_sequences: the first ids after the class data.
         self.sequence_restarts: dict[t.Hashable, t.Any] = {}
+        self.closed = False
 
     @property
     def broken(self) -> bool:
@@ -119,6 +120,7 @@ class _AsyncClassLayer:
         )
 
     async def close(self, cls: type[t.Any]) -> None:
+        self.closed = True
         try:
             if self.broken:
                 # The test that broke it has failed and said why; the class ends quietly.
@@ -171,7 +173,23 @@ async def open_async_class_layer(case: t.Any, app: Flask, targets: Targets) -> N
 
 
 def _close_layer(runner: asyncio.Runner, cls: type[t.Any], layer: _AsyncClassLayer) -> None:
-    runner.run(layer.close(cls))
+    if not layer.closed:  # debug() may have closed it
+        runner.run(layer.close(cls))
+
+
+@contextlib.contextmanager
+def async_class_layers_ended_after(case: t.Any) -> cabc.Iterator[None]:
+    """``debug()``: the class's event loop and async transaction end when the test passes,
+    if it opened them (``TestCase.debug()`` runs no class cleanups)."""
+    cls = type(case)
+    layer_before, runner_before = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    yield
+    layer, runner = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    if runner is None or runner is runner_before:
+        return
+    if layer is not None and layer is not layer_before:
+        runner.run(layer.close(cls))
+    _close_runner(cls, runner)
 
 
 async def _make_async_class_data(

@@ -268,7 +268,8 @@ def isolate(
     :param sessionmakers: extra ``sessionmaker`` / ``scoped_session`` objects or paths.
     :param metadata: what the schema step creates when there is no extension.
     :param create_schema: ``True`` creates missing tables once per database per
-        process; a callable replaces that step; ``False`` skips it.
+        process; a callable replaces that step (it runs in an app context of ``app``);
+        ``False`` skips it.
     :raises ConfigurationError: nothing to isolate, an unknown dotted path, a database
         whose name lacks ``test``, MariaDB/MySQL tables that are not InnoDB.
     :raises IsolationError: on leaving the block, when a raw ``COMMIT`` ended the
@@ -282,8 +283,10 @@ def isolate(
         app, db=db, engines=engines, sessionmakers=sessionmakers, metadata=metadata
     )
     if create_schema is True:
-        ensure_schema(targets, lambda: create_missing_tables(targets), default_step(targets))
+        ensure_schema(
+            targets, lambda: create_missing_tables(targets), default_step(targets), app=app
+        )
     elif callable(create_schema):
-        ensure_schema(targets, create_schema, create_schema)
+        ensure_schema(targets, create_schema, create_schema, app=app)
     with isolate_targets(targets, app) as isolation:
         yield isolation

@@ -1,0 +1,1 @@
+"""The isolation engine: framework-neutral, no test-runner vocabulary."""
