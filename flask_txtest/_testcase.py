@@ -119,10 +119,13 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
     # -- lifecycle ------------------------------------------------------------------
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        """unittest's ``run()``, with the test's isolation opened before the first ``setUp``
+        and closed after ``tearDown`` and the cleanups."""
         with opened_before(self, self._txtest_openers()):
             return super().run(result)  # type: ignore[misc,no-any-return]
 
     def debug(self) -> None:
+        """unittest's ``debug()``, isolated as ``run()`` is."""
         with self._txtest_class_layers_ended_after(), opened_before(self, self._txtest_openers()):
             super().debug()  # type: ignore[misc]
 

@@ -37,16 +37,21 @@ _MISSING = object()
 
 
 def _opening_first(original: cabc.Callable[[], t.Any], opener: Opener) -> t.Any:
+    # Once per run: a test that calls setUp() again gets only its own setUp.
+    pending = [opener]
+
     if inspect.iscoroutinefunction(original):
 
         async def async_hook() -> None:
-            await opener()
+            while pending:
+                await pending.pop()()
             await original()
 
         return async_hook
 
     def hook() -> None:
-        opener()
+        while pending:
+            pending.pop()()
         original()
 
     return hook
