@@ -1,6 +1,6 @@
 """The test lifecycle: failing tests and setUps, app_scope, ``app`` vs ``create_app``,
 TransactionalMixin over a project's own TestCase, and the configuration errors a user
-can meet. (setUps without super().setUp(), skips, subtests: tests/unittest/test_lifecycle.py.)
+can meet. (setUps without super().setUp(), skips, subtests: tests/unittest_cases/test_lifecycle.py.)
 
 Each scenario is a TestCase run programmatically; the result and the database are
 checked afterwards.
