@@ -58,10 +58,10 @@ class JsonResponseMixin:
     """Flask-Testing's ``response.json``: the body parsed as JSON, whatever its mimetype.
 
     Flask-Testing mixed it into the app's response class after the class's own bases,
-    so since Werkzeug 1.0 (whose responses have a ``json`` of their own, ``None`` unless
-    the mimetype is JSON) Werkzeug's ``json`` has won: ``TestCase`` leaves the app's
-    response class alone and responses keep Werkzeug's. For the old behaviour, put this
-    mixin first in a response class of your own
+    and Flask's responses have had a ``json`` of their own since Flask 1.0 (``None``
+    unless the mimetype is JSON), which comes first: under Flask-Testing too, responses
+    get that one today. ``TestCase`` leaves the app's response class alone, so they keep
+    it. For the old behaviour, put this mixin first in a response class of your own
     (``class Response(JsonResponseMixin, flask.Response)``).
 
     .. versionadded:: 0.1
