@@ -14,7 +14,8 @@ import unittest
 from flask import Flask
 
 from flask_txtest import TransactionalMixin, TransactionalTestCase
-from tests._backends import on_backends
+from tests._backends import count_rows, on_backends
+from tests._pytest_runs import run_pytest, write_project
 from tests.apps.core_app import (
     CoreChecks,
     CoreNote,
@@ -228,3 +229,58 @@ class ClassDataInSetUp(CoreChecks):
         self.assertEqual(result.testsRun, 2)
         self.assertPassed(result)
         self.assertClean()
+
+
+PYTEST_SUITE = """
+    import os
+    import unittest
+
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_txtest import TransactionalTestCase
+
+    db = SQLAlchemy()
+
+
+    class Note(db.Model):
+        __tablename__ = "lifecycle_pytest_note"
+        id = db.Column(db.Integer, primary_key=True)
+        title = db.Column(db.String(50), unique=True)
+
+
+    def create_app():
+        app = Flask(__name__)
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["LIFECYCLE_URL"]
+        db.init_app(app)
+        return app
+
+
+    class LateSuper(TransactionalTestCase):
+        def create_app(self):
+            return create_app()
+
+        def setUp(self):
+            db.session.add(Note(title="before super().setUp()"))  # UNIQUE
+            db.session.commit()
+            super().setUp()
+
+        def test_1(self):
+            assert Note.query.count() == 1
+
+        test_2 = test_1
+
+        @unittest.skip("skipped")
+        def test_3_skipped(self):
+            db.session.add(Note(title="never"))
+            db.session.commit()
+"""
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class UnderPytest(CoreChecks):
+    def test_pytest_runs_the_same_lifecycle(self) -> None:
+        project = write_project({"test_late_super.py": PYTEST_SUITE}, self.addCleanup)
+        run = run_pytest(project, env={"LIFECYCLE_URL": self.backend.url})
+        self.assertEqual(run.summary(), {"passed": 2, "skipped": 1}, run.output)
+        self.assertEqual(count_rows(self.backend.url, "lifecycle_pytest_note"), 0)
