@@ -204,7 +204,7 @@ async def _make_async_class_data(
             await greenlet_spawn(
                 reset_pinned_sequences, making, targets, cls.__qualname__, None, async_side=True
             )
-        async with _app_context(app):
+        async with app_context_on_loop(app):
             await cls.setUpTestData()
     made = new_class_data(cls, before)
     stale = [
@@ -219,7 +219,7 @@ async def _make_async_class_data(
 
 
 @contextlib.asynccontextmanager
-async def _app_context(app: Flask) -> cabc.AsyncIterator[None]:
+async def app_context_on_loop(app: Flask) -> cabc.AsyncIterator[None]:
     """An app context pushed and popped on the running event loop.
 
     Flask runs ``async`` teardown functions (Flask-SQLAlchemy-Lite closes

@@ -12,7 +12,10 @@ import contextlib
 import typing as t
 import unittest
 
+from flask import has_app_context
+
 from ._async_class_data import (
+    app_context_on_loop,
     async_class_layers_ended_after,
     cancel_leftover_tasks,
     check_python,
@@ -91,6 +94,13 @@ class AsyncTransactionalMixin(TransactionalMixin):
     async def _txtest_async_start(self) -> None:
         state = self._txtest_state()
         targets = state.targets
+        stack = contextlib.AsyncExitStack()
+        self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
+        if not has_app_context():
+            # Python 3.10's IsolatedAsyncioTestCase runs the async hooks and the test in
+            # a context copied before setUp, which does not see the app context setUp
+            # pushed: the test gets one here, on its loop.
+            await stack.enter_async_context(app_context_on_loop(state.app))
         self.client = make_sync_client_for_async_test(self.app)
         self.async_client = AsyncClient(self.client)
         check_python(type(self))
@@ -99,8 +109,6 @@ class AsyncTransactionalMixin(TransactionalMixin):
             await open_async_class_layer(self, state.app, targets)
         if not targets.async_engines:
             return
-        stack = contextlib.AsyncExitStack()
-        self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
         isolation = await stack.enter_async_context(
             isolate_async_targets(targets, dispose=not shared)
         )
