@@ -83,7 +83,7 @@ _environs: weakref.WeakKeyDictionary[Flask, tuple[t.Any, dict[str, t.Any]]] = (
 )
 
 
-def test_environ(app: Flask) -> dict[str, t.Any]:
+def environ_for_test_request(app: Flask) -> dict[str, t.Any]:
     """What ``app.test_request_context()`` would build, without building it each time."""
     config = app.config
     key = tuple(

@@ -17,7 +17,7 @@ import typing as t
 
 from flask import Flask
 
-from ._flask_testing import ContextVariableDoesNotExist, test_environ
+from ._flask_testing import ContextVariableDoesNotExist, environ_for_test_request
 from ._testcase import TransactionalTestCase
 
 __all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "TestCase"]
@@ -51,7 +51,7 @@ class TestCase(TransactionalTestCase):
             # Runs once the test's contexts are popped.
             stack.callback(gc.collect)
         super()._txtest_push_contexts(stack, app)
-        stack.enter_context(app.request_context(test_environ(app)))
+        stack.enter_context(app.request_context(environ_for_test_request(app)))
 
 
 class JsonResponseMixin:

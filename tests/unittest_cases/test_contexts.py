@@ -97,7 +97,7 @@ class TestBodyContexts(CoreChecks):
 
         class Case(TestCase):
             def create_app(self) -> Flask:
-                return make_app(backend)
+                return app_with_server_name(backend)
 
             def test_body(self) -> None:
                 seen.append((flask.request.method, flask.request.path))
@@ -193,14 +193,15 @@ class LiteCreateSchema(CoreChecks):
             self.skipTest(LITE_MISSING)
         from tests.apps import lite_app
 
-        backend = self.backend
+        app = lite_app.make_app(self.backend.url, self.backend.other_url or "sqlite://")
+        self.addCleanup(dispose_lite_engines, app)
         names: list[str] = []
 
         class Migrated(TransactionalTestCase):
             metadata = lite_app.Base.metadata
 
             def create_app(self) -> Flask:
-                return lite_app.make_app(backend.url, backend.other_url or "sqlite://")
+                return app
 
             def create_schema(self) -> None:
                 lite_app.Base.metadata.create_all(lite_app.db.engine)
@@ -212,6 +213,14 @@ class LiteCreateSchema(CoreChecks):
 
         self.assertPassed(run_case(Migrated))
         self.assertEqual(names, ["a"])
+
+
+def dispose_lite_engines(app: Flask) -> None:
+    from tests.apps import lite_app
+
+    with app.app_context():
+        for engine in lite_app.db.engines.values():
+            engine.dispose()
 
 
 class JsonResponses(unittest.TestCase):
