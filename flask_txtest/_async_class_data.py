@@ -109,6 +109,7 @@ class _AsyncClassLayer:
         self.before = before
         #: reset_sequences: the first ids after the class data.
         self.sequence_restarts: dict[t.Hashable, t.Any] = {}
+        self.closed = False
 
     @property
     def broken(self) -> bool:
@@ -119,6 +120,7 @@ class _AsyncClassLayer:
         )
 
     async def close(self, cls: type[t.Any]) -> None:
+        self.closed = True
         try:
             if self.broken:
                 # The test that broke it has failed and said why; the class ends quietly.
@@ -171,7 +173,23 @@ async def open_async_class_layer(case: t.Any, app: Flask, targets: Targets) -> N
 
 
 def _close_layer(runner: asyncio.Runner, cls: type[t.Any], layer: _AsyncClassLayer) -> None:
-    runner.run(layer.close(cls))
+    if not layer.closed:  # debug() may have closed it
+        runner.run(layer.close(cls))
+
+
+@contextlib.contextmanager
+def async_class_layers_ended_after(case: t.Any) -> cabc.Iterator[None]:
+    """``debug()``: the class's event loop and async transaction end when the test passes,
+    if it opened them (``TestCase.debug()`` runs no class cleanups)."""
+    cls = type(case)
+    layer_before, runner_before = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    yield
+    layer, runner = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    if runner is None or runner is runner_before:
+        return
+    if layer is not None and layer is not layer_before:
+        runner.run(layer.close(cls))
+    _close_runner(cls, runner)
 
 
 async def _make_async_class_data(
@@ -186,7 +204,7 @@ async def _make_async_class_data(
             await greenlet_spawn(
                 reset_pinned_sequences, making, targets, cls.__qualname__, None, async_side=True
             )
-        async with _app_context(app):
+        async with app_context_on_loop(app):
             await cls.setUpTestData()
     made = new_class_data(cls, before)
     stale = [
@@ -201,7 +219,7 @@ async def _make_async_class_data(
 
 
 @contextlib.asynccontextmanager
-async def _app_context(app: Flask) -> cabc.AsyncIterator[None]:
+async def app_context_on_loop(app: Flask) -> cabc.AsyncIterator[None]:
     """An app context pushed and popped on the running event loop.
 
     Flask runs ``async`` teardown functions (Flask-SQLAlchemy-Lite closes

@@ -1,7 +1,8 @@
 """``AsyncTransactionalMixin`` and ``AsyncTransactionalTestCase``.
 
-The sync side of the app is isolated in ``setUp`` exactly as by ``TransactionalMixin``;
-``asyncSetUp`` adds the async engines and session factories, on the test's own loop.
+The sync side of the app is isolated before ``setUp`` exactly as by
+``TransactionalMixin``; the async engines and session factories are isolated before
+``asyncSetUp``, on the test's own loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ import contextlib
 import typing as t
 import unittest
 
+from flask import has_app_context
+
 from ._async_class_data import (
+    app_context_on_loop,
+    async_class_layers_ended_after,
     cancel_leftover_tasks,
     check_python,
     class_runner,
@@ -22,9 +27,9 @@ from ._async_class_data import (
 )
 from ._async_client import AsyncClient, make_sync_client_for_async_test
 from ._async_isolation import isolate_async_targets
-from ._errors import ConfigurationError
 from ._targets import AsyncEngineSpec, AsyncSessionFactorySpec
 from ._testcase import TransactionalMixin
+from .unittest.lifecycle import Opener
 
 
 class AsyncTransactionalMixin(TransactionalMixin):
@@ -34,10 +39,9 @@ class AsyncTransactionalMixin(TransactionalMixin):
     an ``AsyncConnection``, and ``await self.async_client.get(...)`` runs async views on
     the test's event loop, inside the test transaction.
 
-    ``setUp`` isolates the app's sync side exactly as ``TransactionalMixin`` does;
-    ``asyncSetUp`` then isolates the async engines and session factories on the test's
-    own event loop. An ``asyncSetUp`` that does not ``await super().asyncSetUp()`` fails
-    its tests with a ``ConfigurationError``.
+    The app's sync side is isolated before ``setUp`` exactly as ``TransactionalMixin``
+    does; the async engines and session factories are isolated before ``asyncSetUp``,
+    on the test's own event loop, whether or not it awaits ``super().asyncSetUp()``.
 
     ``setUpTestData`` may be ``async def`` (Python 3.11+): a class that defines
     ``setUpTestData`` runs all its tests on one event loop, in one transaction per
@@ -79,13 +83,24 @@ class AsyncTransactionalMixin(TransactionalMixin):
         else:
             super()._tearDownAsyncioRunner()  # type: ignore[misc]
 
-    async def asyncSetUp(self) -> None:
-        await self._txtest_async_start()
-        await super().asyncSetUp()  # type: ignore[misc]
+    def _txtest_openers(self) -> dict[str, Opener]:
+        return {**super()._txtest_openers(), "asyncSetUp": self._txtest_async_start}
+
+    @contextlib.contextmanager
+    def _txtest_class_layers_ended_after(self) -> cabc.Iterator[None]:
+        with super()._txtest_class_layers_ended_after(), async_class_layers_ended_after(self):
+            yield
 
     async def _txtest_async_start(self) -> None:
         state = self._txtest_state()
         targets = state.targets
+        stack = contextlib.AsyncExitStack()
+        self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
+        if not has_app_context():
+            # Python 3.10's IsolatedAsyncioTestCase runs the async hooks and the test in
+            # a context copied before setUp, which does not see the app context setUp
+            # pushed: the test gets one here, on its loop.
+            await stack.enter_async_context(app_context_on_loop(state.app))
         self.client = make_sync_client_for_async_test(self.app)
         self.async_client = AsyncClient(self.client)
         check_python(type(self))
@@ -93,10 +108,7 @@ class AsyncTransactionalMixin(TransactionalMixin):
         if shared:
             await open_async_class_layer(self, state.app, targets)
         if not targets.async_engines:
-            self._txtest_async_isolated = True
             return
-        stack = contextlib.AsyncExitStack()
-        self.addAsyncCleanup(stack.aclose)  # type: ignore[attr-defined]
         isolation = await stack.enter_async_context(
             isolate_async_targets(targets, dispose=not shared)
         )
@@ -108,22 +120,9 @@ class AsyncTransactionalMixin(TransactionalMixin):
             session = targets.async_sessionmakers[0]()
             stack.push_async_callback(session.close)
             self.session = session
-        self._txtest_async_isolated = True
 
     def _txtest_requires_sync_engines(self) -> bool:
         return False
-
-    def _callTestMethod(self, method: cabc.Callable[[], t.Any]) -> t.Any:
-        if self.__dict__.get("_txtest_isolated") and not self.__dict__.get(
-            "_txtest_async_isolated"
-        ):
-            raise ConfigurationError(
-                f"{type(self).__qualname__}.asyncSetUp() did not call "
-                "'await super().asyncSetUp()', so the async engines of this test are not "
-                "isolated and would write to the database for good. Call it first in "
-                "asyncSetUp()."
-            )
-        return super()._callTestMethod(method)
 
 
 class AsyncTransactionalTestCase(AsyncTransactionalMixin, unittest.IsolatedAsyncioTestCase):

@@ -23,6 +23,7 @@ from ._errors import ConfigurationError, TxtestError
 from ._isolation import Isolation, is_broken, isolate_targets
 from ._pinning import pinned_connection
 from ._targets import Targets
+from .core.app_config import restored_config
 
 _CLASS_LAYER = "_txtest_class_layer"
 _MEMO = "_txtest_test_data_memo"
@@ -85,8 +86,8 @@ class TestData:
         if session is None:
             raise ConfigurationError(
                 f"{type(instance).__qualname__}.{self.name} is class data from "
-                "setUpTestData(); it is usable inside a test, after super().setUp(), "
-                "which binds it to the test's session."
+                "setUpTestData(); it is usable inside a test (from setUp() to the "
+                "cleanups), where it is bound to the test's session."
             )
         memo = instance.__dict__.setdefault(_MEMO, {})
         copy = _attach(self.value, session, memo)
@@ -215,6 +216,21 @@ class ClassDataMixin:
             # Each test's copies go with the test, not with the result that keeps the test.
             self.addCleanup(_forget_test_data, self)  # type: ignore[attr-defined]
 
+    @contextlib.contextmanager
+    def _txtest_class_layers_ended_after(self) -> cabc.Iterator[None]:
+        """``debug()``: a class transaction the test opened ends when it passes.
+
+        ``TestCase.debug()`` runs no class cleanups, so it would stay open, its engines
+        pinned. A failing test propagates its error with everything left open, as
+        unittest leaves it for a debugger (its cleanups and the class's still undo it).
+        """
+        cls = type(self)
+        before = cls.__dict__.get(_CLASS_LAYER)
+        yield
+        layer = cls.__dict__.get(_CLASS_LAYER)
+        if layer is not None and layer is not before:
+            layer.close()
+
     def _txtest_reset_sequences(self, stack: contextlib.ExitStack, isolation: Isolation) -> None:
         """Inside the test transaction: ids of the app's tables start where they were."""
         cls = type(self)
@@ -299,6 +315,8 @@ def _open_class_layer(
     stack = contextlib.ExitStack()
     before = dict(cls.__dict__)
     try:
+        # What setUpTestData sets in app.config lasts for the class's tests, no longer.
+        stack.enter_context(restored_config(app))
         isolation = stack.enter_context(isolate_targets(targets, app))
         if run_set_up_test_data:
             _make_class_data(cls, app, targets, before)

@@ -21,6 +21,7 @@ from ._class_data import _attach, _commit_class_sessions, _load_expired, mapped_
 from ._errors import ConfigurationError
 from ._isolation import Isolation
 from ._targets import session_for
+from .core.app_config import restored_config
 
 T = t.TypeVar("T")
 
@@ -60,7 +61,7 @@ def data_layer(
     What ``make`` adds to the session is committed (to the layer) when it returns, and
     the objects it returns are loaded while they still have a session.
     """
-    with isolation as layer_isolation:
+    with restored_config(app), isolation as layer_isolation:
         layer = Layer(name, app)
         _open.append(layer)
         try:

@@ -83,7 +83,7 @@ _environs: weakref.WeakKeyDictionary[Flask, tuple[t.Any, dict[str, t.Any]]] = (
 )
 
 
-def _test_environ(app: Flask) -> dict[str, t.Any]:
+def environ_for_test_request(app: Flask) -> dict[str, t.Any]:
     """What ``app.test_request_context()`` would build, without building it each time."""
     config = app.config
     key = tuple(
@@ -147,17 +147,13 @@ class FlaskTestingMixin:
             original = flask.templating._render
             flask.templating._render = _empty_render
             stack.callback(setattr, flask.templating, "_render", original)
-        # As under Flask-Testing, the test itself runs in a request context, so
-        # url_for() and flask.request work in test code. Requests made through
-        # self.client still get fresh contexts of their own.
-        stack.enter_context(app.request_context(_test_environ(app)))
 
     def _txtest_recorded(self, name: str) -> list[t.Any]:
         recorded = self.__dict__.get(name)
         if recorded is None:
             raise RuntimeError(
-                f"{name} is recorded from setUp(): call super().setUp() before using "
-                "the template and flash assertions."
+                f"{name} is recorded while a test runs (from before setUp() to after "
+                "tearDown()): use the template and flash assertions inside a test."
             )
         return t.cast(list[t.Any], recorded)
 

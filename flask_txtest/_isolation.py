@@ -274,7 +274,8 @@ def isolate(
     :param sessionmakers: extra ``sessionmaker`` / ``scoped_session`` objects or paths.
     :param metadata: what the schema step creates when there is no extension.
     :param create_schema: ``True`` creates missing tables once per database per
-        process; a callable replaces that step; ``False`` skips it.
+        process; a callable replaces that step (it runs in an app context of ``app``);
+        ``False`` skips it.
     :param reset_sequences: ``True``: ids in the block start where the schema step left
         them (on PostgreSQL; SQLite gives rolled-back ids back by itself; refused on
         MariaDB/MySQL), as ``TransactionalTestCase.reset_sequences`` does.
@@ -291,9 +292,11 @@ def isolate(
         app, db=db, engines=engines, sessionmakers=sessionmakers, metadata=metadata
     )
     if create_schema is True:
-        ensure_schema(targets, lambda: create_missing_tables(targets), default_step(targets))
+        ensure_schema(
+            targets, lambda: create_missing_tables(targets), default_step(targets), app=app
+        )
     elif callable(create_schema):
-        ensure_schema(targets, create_schema, create_schema)
+        ensure_schema(targets, create_schema, create_schema, app=app)
     # Inside data made for a group of tests, the first ids are read afresh, after it.
     layered = any(pinned_connection(engine) is not None for engine in targets.engines.values())
     with contextlib.ExitStack() as stack:

@@ -41,8 +41,8 @@ class QueryAssertionsMixin:
         connections = self.__dict__.get("connections")
         if connections is None:
             raise ConfigurationError(
-                "The query assertions work inside a test, after setUp() has isolated "
-                "the databases; call super().setUp() first."
+                "The query assertions work inside a test (from setUp() to the cleanups), "
+                "where the databases are isolated; use them there."
             )
         chosen = list(connections.values()) if bind is None else [connections[bind]]
         watches: list[ConnectionWatch] = []

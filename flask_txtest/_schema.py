@@ -9,6 +9,7 @@ import typing as t
 import weakref
 
 import sqlalchemy as sa
+from flask import Flask
 
 # Importable without greenlet (it needs it only when called).
 from sqlalchemy.util import greenlet_spawn
@@ -41,17 +42,23 @@ def _mark_done(step: t.Hashable, engine: sa.Engine) -> None:
 
 
 def ensure_schema(
-    targets: Targets, create_schema: cabc.Callable[[], None], step: t.Hashable
+    targets: Targets,
+    create_schema: cabc.Callable[[], None],
+    step: t.Hashable,
+    *,
+    app: Flask,
 ) -> None:
     """Run ``create_schema`` unless every database of ``targets`` already had ``step``.
 
     ``step`` names the schema step (the metadata, or an overriding ``create_schema``),
-    so two suites with different models each get their tables.
+    so two suites with different models each get their tables. It runs inside an app
+    context of ``app``: migrations (Flask-Migrate's ``upgrade()``, ``db.engine``) need one.
     """
     engines = targets.all_engines
     if all(_is_done(step, engine) for engine in engines):
         return
-    create_schema()
+    with app.app_context():
+        create_schema()
     for engine in engines:
         _check_rollback_support(engine)
         _mark_done(step, engine)

@@ -18,6 +18,8 @@ from ._isolation import Isolation, isolate_targets
 from ._query_assertions import QueryAssertionsMixin
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets, session_for
+from .core.app_config import restored_config
+from .unittest.lifecycle import Opener, opened_before
 
 _APP_SCOPES = ("class", "test")
 
@@ -31,10 +33,13 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
     """Runs each test in a transaction and savepoint that are rolled back after it.
 
     Put it first in the bases: ``class T(TransactionalMixin, MyProjectTestCase)``.
-    Give it the app with ``create_app(self)`` or an ``app`` attribute. It cooperates
-    through ``super()``: your base classes' ``setUp`` runs inside the test transaction,
-    and a ``setUp`` that forgets ``super().setUp()`` fails its tests with a
-    ``ConfigurationError`` instead of writing to the database for good.
+    Give it the app with ``create_app(self)`` or an ``app`` attribute. The isolation
+    opens before the first ``setUp`` runs and closes after ``tearDown`` and the
+    cleanups, so every ``setUp`` in the hierarchy runs inside the test transaction,
+    whether and wherever it calls ``super().setUp()``. The test body, ``setUp`` and
+    ``tearDown`` run inside an app context of the app (``flask_txtest.flask_testing``'s
+    ``TestCase``: a test request context, as Flask-Testing's). What a test changes in
+    ``app.config`` is undone after it.
 
     Inside a test, everything that reaches an isolated database (``db.session``,
     ``Model.query``, ``db.engine``, raw ``engine.connect()`` / ``engine.begin()``,
@@ -104,31 +109,51 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
 
         The default creates missing tables (``db.metadata``, or ``metadata``). Override
         it to run your migrations (Alembic's ``command.upgrade``, Flask-Migrate's
-        ``upgrade()``): it runs outside any test transaction, with ``self.app`` and
-        ``self.db`` set, and whatever it commits stays, as the starting point of every
-        test. Run DDL here, not in tests: on MariaDB/MySQL DDL commits implicitly.
+        ``upgrade()``): it runs inside an app context of the app, outside any test
+        transaction, with ``self.app`` and ``self.db`` set, and whatever it commits
+        stays, as the starting point of every test. Run DDL here, not in tests: on
+        MariaDB/MySQL DDL commits implicitly.
         """
         create_missing_tables(self._txtest_state().targets)
 
     # -- lifecycle ------------------------------------------------------------------
 
-    def setUp(self) -> None:
-        self._txtest_start()
-        super().setUp()  # type: ignore[misc]
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        """unittest's ``run()``, with the test's isolation opened before the first ``setUp``
+        and closed after ``tearDown`` and the cleanups."""
+        with opened_before(self, self._txtest_openers()):
+            return super().run(result)  # type: ignore[misc,no-any-return]
+
+    def debug(self) -> None:
+        """unittest's ``debug()``, isolated as ``run()`` is."""
+        with self._txtest_class_layers_ended_after(), opened_before(self, self._txtest_openers()):
+            super().debug()  # type: ignore[misc]
+
+    def _txtest_openers(self) -> dict[str, Opener]:
+        """What opens before each set-up hook runs (see ``unittest.lifecycle``)."""
+        return {"setUp": self._txtest_start}
 
     def _txtest_start(self) -> None:
         state = self._txtest_state()
         # An overriding create_schema (Alembic, Flask-Migrate) needs the app and its db.
         self.app, self.db = state.app, state.targets.db
-        ensure_schema(state.targets, self.create_schema, self._txtest_schema_step(state))
+        ensure_schema(
+            state.targets, self.create_schema, self._txtest_schema_step(state), app=state.app
+        )
         self._txtest_open_class_data(state.app, state.targets)
         stack = contextlib.ExitStack()
         self.addCleanup(stack.close)  # type: ignore[attr-defined]
+        # Entered first, so put back last: teardown functions still see the test's config.
+        stack.enter_context(restored_config(state.app))
         isolation = stack.enter_context(isolate_targets(state.targets, state.app))
-        stack.enter_context(state.app.app_context())
+        self._txtest_push_contexts(stack, state.app)
         self._txtest_expose(stack, isolation)
         self._txtest_record_templates(stack, state.app)
         self._txtest_reset_sequences(stack, isolation)
+
+    def _txtest_push_contexts(self, stack: contextlib.ExitStack, app: Flask) -> None:
+        """The contexts the test runs in, popped when ``stack`` closes: an app context."""
+        stack.enter_context(app.app_context())
 
     def _txtest_requires_sync_engines(self) -> bool:
         """Whether the app must have sync engines (the async cases isolate async ones)."""
@@ -142,22 +167,12 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         if None in isolation.connections:
             self.connection = isolation.connection
         self.session = session_for(stack, isolation.targets)
-        self._txtest_isolated = True
 
     def _txtest_schema_step(self, state: _AppState) -> t.Hashable:
         step = type(self).create_schema
         if step is TransactionalMixin.create_schema:
             return default_step(state.targets)
         return step
-
-    def _callTestMethod(self, method: cabc.Callable[[], t.Any]) -> t.Any:
-        if not self.__dict__.get("_txtest_isolated"):
-            raise ConfigurationError(
-                f"{type(self).__qualname__}.setUp() did not call super().setUp(), so this "
-                "test is not isolated and would write to the database for good. Call "
-                "super().setUp() first in setUp()."
-            )
-        return super()._callTestMethod(method)  # type: ignore[misc]
 
     # -- the app --------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from ._pytest_config import (
 from ._pytest_plugin.aliases import register_aliases
 from ._pytest_plugin.stop import stopping_the_run_on_misconfiguration
 from ._targets import session_for
+from .core.app_config import restored_config
 
 __all__ = ["MissingDbFixture", "data_fixture"]
 
@@ -89,9 +90,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def txtest_app(request: pytest.FixtureRequest) -> Flask:
-    """The app under test: the project's ``app`` fixture, or the ``txtest_app`` option."""
-    return resolve_app(request)
+def txtest_app(request: pytest.FixtureRequest) -> cabc.Iterator[Flask]:
+    """The app under test: the project's ``app`` fixture, or the ``txtest_app`` option.
+
+    What the test changes in its ``app.config`` is undone after it.
+    """
+    app = resolve_app(request)
+    with restored_config(app):
+        yield app
 
 
 @pytest.fixture

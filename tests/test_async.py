@@ -436,24 +436,46 @@ class Lifecycle(OuterCase):
         self.assertIn("RuntimeError: boom in the middle of a test", result.errors[0][1])
         self.assertClean()
 
-    def test_forgotten_super_asyncSetUp_is_a_clear_error(self) -> None:
+    def test_an_asyncSetUp_without_super_is_isolated_all_the_same(self) -> None:
         class Forgot(StackCase):
             backend = self.backend
 
-            async def asyncSetUp(self) -> None:
-                self.ready = True
+            async def asyncSetUp(self) -> None:  # no await super().asyncSetUp()
+                self.session.add(Event(label="made in asyncSetUp"))
+                await self.session.commit()
+                self.first = await self.post_name()
 
-            async def test_writes(self) -> None:
-                await self.post_name()
+            async def test_1(self) -> None:
+                self.assertEqual(self.first, "Max")
+                self.assertEqual(await self.names(), ["Max"])
 
-        result = run_case(Forgot)
-        self.assertEqual((result.testsRun, len(result.errors)), (1, 1), describe(result))
-        self.assertIn(
-            ".Forgot.asyncSetUp() did not call 'await super().asyncSetUp()', so "
-            "the async engines of this test are not isolated",
-            result.errors[0][1],
-        )
+            test_2 = test_1  # Max again: test 1's rows were rolled back
+
+        self.assertPassed(run_case(Forgot), 2)
         self.assertClean()
+
+    def test_debug_is_isolated_and_leaves_no_class_transaction(self) -> None:
+        class Debugged(StackCase):
+            backend = self.backend
+
+            @classmethod
+            async def setUpTestData(cls) -> None:
+                async with cls.stack.Session() as session:
+                    session.add(Event(label="class data"))
+                    await session.commit()
+
+            async def asyncSetUp(self) -> None:
+                self.first = await self.post_name()
+
+            async def test_body(self) -> None:
+                self.assertEqual(self.first, "Max")
+
+        if sys.version_info < (3, 11):
+            del Debugged.setUpTestData  # async class data needs Python 3.11
+        Debugged("test_body").debug()
+        Debugged("test_body").debug()  # a second debug() opens a fresh class transaction
+        self.assertClean()
+        self.assertNotIn("_txtest_class_runner", Debugged.__dict__)
 
     def test_a_task_cancelled_mid_transaction(self) -> None:
         class Cancelled(StackCase):

@@ -51,7 +51,7 @@ class AsyncSetUpTestData(ClassDataChecks):
                     await session.commit()  # expires them; the session then closes
 
             async def test_1_changes_everything(self) -> None:
-                seen["ids"] = [id(self.alice)]
+                seen["copies"] = [self.alice]  # kept alive, so ids cannot be reused
                 self.assertEqual(self.alice.name, "Alice")  # loaded: no await needed
                 self.assertIn(self.alice, self.session)
                 books = await self.alice.awaitable_attrs.books
@@ -63,7 +63,7 @@ class AsyncSetUpTestData(ClassDataChecks):
                 seen["server"] = [await server_id(self.session)]
 
             async def test_2_sees_it_as_made(self) -> None:
-                seen["ids"].append(id(self.alice))
+                seen["copies"].append(self.alice)
                 self.assertEqual((self.alice.name, self.bob.name), ("Alice", "Bob"))
                 books = await self.alice.awaitable_attrs.books
                 self.assertEqual(sorted(book.title for book in books), ["A1", "A2"])
@@ -76,7 +76,7 @@ class AsyncSetUpTestData(ClassDataChecks):
         self.assertTrue(result.wasSuccessful(), describe(result))
         self.assertEqual(result.testsRun, 2)
         self.assertEqual(made, [1])  # once for the class
-        self.assertNotEqual(seen["ids"][0], seen["ids"][1])  # each test its own copy
+        self.assertIsNot(seen["copies"][0], seen["copies"][1])  # each test its own copy
         self.assertEqual(len(set(seen["server"])), 1)  # one connection for the class
         self.assertFalse(hasattr(Case, "alice"))  # the class is put back afterwards
 

@@ -30,6 +30,8 @@ _UNITTEST = {
     "tearDown",
     "tearDownClass",
     "failureException",
+    "run",
+    "debug",
 }
 
 

@@ -1,6 +1,6 @@
-"""The test lifecycle: failing tests and setUps, forgotten super().setUp(), app_scope,
-``app`` vs ``create_app``, TransactionalMixin over a project's own TestCase, and the
-configuration errors a user can meet.
+"""The test lifecycle: failing tests and setUps, app_scope, ``app`` vs ``create_app``,
+TransactionalMixin over a project's own TestCase, and the configuration errors a user
+can meet. (setUps without super().setUp(), skips, subtests: tests/unittest_cases/test_lifecycle.py.)
 
 Each scenario is a TestCase run programmatically; the result and the database are
 checked afterwards.
@@ -87,31 +87,6 @@ class FailingTests(CoreChecks):
         result = run_case(SetUpRaises)
         self.assertEqual(len(result.errors), 1, describe(result))
         self.assertIn("fixture loading failed", result.errors[0][1])
-        self.assertEqual(ran, [])
-        self.assertClean()
-
-    def test_forgetting_super_setup_is_an_error_and_writes_nothing(self) -> None:
-        backend = self.backend
-        ran: list[str] = []
-
-        class ForgetsSuper(TransactionalTestCase):
-            def create_app(self) -> Flask:
-                return app_for(backend)
-
-            def setUp(self) -> None:  # no super().setUp()
-                self.extra = "set"
-
-            def test_would_write_for_good(self) -> None:
-                ran.append("test")
-                with app_for(backend).app_context():
-                    db.session.add(CoreNote(title="not isolated"))
-                    db.session.commit()
-
-        result = run_case(ForgetsSuper)
-        self.assertEqual(len(result.errors), 1, describe(result))
-        message = result.errors[0][1]
-        self.assertIn("ConfigurationError", message)
-        self.assertIn("ForgetsSuper.setUp() did not call super().setUp()", message)
         self.assertEqual(ran, [])
         self.assertClean()
 

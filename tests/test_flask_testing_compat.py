@@ -1,7 +1,9 @@
-"""Flask-Testing's assertion set on TransactionalTestCase, on Flask 3 / Werkzeug 3.
+"""Flask-Testing's assertion set, on Flask 3 / Werkzeug 3.
 
 Each assertion is shown passing on a real response and failing with Flask-Testing's
 message; assertRedirects works with the relative Location headers Werkzeug sends now.
+The main suite runs on ``flask_txtest.flask_testing.TestCase`` (test bodies in a request
+context, as Flask-Testing's); the assertions are on ``TransactionalTestCase`` too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flask import request as flask_request
 from flask.signals import message_flashed, template_rendered
 from flask_sqlalchemy import SQLAlchemy
 
-from flask_txtest import ContextVariableDoesNotExist, TransactionalTestCase
+from flask_txtest import ContextVariableDoesNotExist, TransactionalTestCase, flask_testing
 from tests._backends import count_rows, on_backends
 
 POST = "ft_post"
@@ -89,7 +91,7 @@ def make_app(url: str) -> Flask:
 
 
 @on_backends("sqlite", "sqlite_memory", "postgresql", "mysql")
-class FlaskTestingAssertions(TransactionalTestCase):
+class FlaskTestingAssertions(flask_testing.TestCase):
     backend: t.Any
 
     def create_app(self) -> Flask:

@@ -19,7 +19,7 @@ from tests._backends import count_rows, delete_all, on_backends
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUITE = ROOT / "examples" / "flask_testing_port" / "test_blog.py"
-PORTED_IMPORT = "from flask_txtest import TransactionalTestCase as TestCase"
+PORTED_IMPORT = "from flask_txtest.flask_testing import TestCase"
 POST = "ftp_post"
 
 

@@ -93,7 +93,7 @@ class MixinNoteTests(AsyncTransactionalMixin, MyAsyncTestCase):
         return create_app()
 
     async def asyncSetUp(self):
-        await super().asyncSetUp()  # first: it opens the test transaction
+        await super().asyncSetUp()  # your base classes' asyncSetUp; already isolated
         self.session.add(Note(text="fixture"))
         await self.session.commit()
 

@@ -27,14 +27,13 @@ class MigratedTests(TransactionalTestCase):
         return create_app()
 
     def create_schema(self):
-        # Once per database per process, before the first test and outside its
-        # transaction. With Flask-Migrate this would be flask_migrate.upgrade().
-        with self.app.app_context():
-            db.create_all()
-            with db.engine.begin() as connection:
-                connection.execute(
-                    sa.text("CREATE VIEW cfg_open_task AS SELECT id FROM cfg_task WHERE NOT done")
-                )
+        # Once per database per process, before the first test, outside its transaction,
+        # inside an app context. With Flask-Migrate this would be flask_migrate.upgrade().
+        db.create_all()
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("CREATE VIEW cfg_open_task AS SELECT id FROM cfg_task WHERE NOT done")
+            )
 
     def test_the_schema_step_ran(self):
         self.session.add_all([Task(), Task(done=True)])

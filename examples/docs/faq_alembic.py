@@ -40,10 +40,11 @@ class MigratedTests(TransactionalTestCase):
         return create_app()
 
     def create_schema(self):
-        # Once per database per process, before the first test, outside its transaction.
+        # Once per database per process, before the first test, outside its transaction,
+        # inside an app context (db.engine works).
         config = Config()
         config.set_main_option("script_location", MIGRATIONS)
-        with self.app.app_context(), db.engine.begin() as connection:
+        with db.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -25,7 +25,7 @@ class ApiTestCase(TransactionalMixin, ProjectTestCase):
 
 class NoteApiTests(ApiTestCase):
     def setUp(self):
-        super().setUp()  # first: from here on, everything is rolled back after the test
+        super().setUp()  # ProjectTestCase.setUp; all of setUp is rolled back after the test
         self.session.add(Note(text="made in setUp"))
         self.session.commit()
 

@@ -11,7 +11,7 @@ import unittest
 from flask import url_for
 
 from examples.flask_testing_port.blog import Post, create_app, db
-from flask_txtest import TransactionalTestCase as TestCase  # was: flask_testing
+from flask_txtest.flask_testing import TestCase  # was: flask_testing
 
 DATABASE_URL = os.environ.get("BLOG_DATABASE_URL", "sqlite://")
 

@@ -1,4 +1,4 @@
-"""Async test cases: a skipped ``await super().asyncSetUp()`` and the sync client misused."""
+"""Async test cases: the sync client misused on an async view."""
 
 from __future__ import annotations
 
@@ -22,27 +22,6 @@ class AsyncMisconfigured(FaultChecks):
                 return app_for(backend)
 
         return OnFaultApp
-
-    def test_skipping_await_super_async_setup(self) -> None:
-        ran: list[str] = []
-
-        class Case(self.base()):  # type: ignore[misc]
-            async def asyncSetUp(self) -> None:
-                pass
-
-            async def test_body(self) -> None:
-                ran.append("body")
-                add_item("must not be written")
-
-        self.assertFailedWith(
-            run_case(Case),
-            "test_body",
-            "ConfigurationError: ",
-            "<locals>.Case.asyncSetUp() did not call 'await super().asyncSetUp()', so the "
-            "async engines of this test are not isolated",
-        )
-        self.assertEqual(ran, [])
-        self.assertCommitted(0)
 
     def test_the_sync_client_on_an_async_view_points_to_async_client(self) -> None:
         class Case(self.base()):  # type: ignore[misc]

@@ -189,16 +189,6 @@ class AppAndTargets(Misconfigured):
 class InsideTheTest(Misconfigured):
     """Mistakes met once the test runs."""
 
-    def test_skipping_super_setup(self) -> None:
-        def setUp(self: t.Any) -> None:
-            pass
-
-        self.assertStopped(
-            _case(on_app(self.backend), setUp=setUp),
-            "Case.setUp() did not call super().setUp(), so this test is not isolated and "
-            "would write to the database for good.",
-        )
-
     def test_an_unknown_bind_key(self) -> None:
         class Case(on_app(self.backend)):  # type: ignore[misc]
             def test_body(self) -> None:
@@ -211,16 +201,17 @@ class InsideTheTest(Misconfigured):
             "SQLALCHEMY_BINDS (None for the default database), or an extra engine itself.",
         )
 
-    def test_query_assertions_before_super_setup(self) -> None:
-        def setUp(self: t.Any) -> None:
-            with self.assertNumQueries(0):
+    def test_query_assertions_outside_a_test(self) -> None:
+        def test_body(self: t.Any) -> None:
+            not_running = type(self)("test_body")
+            with not_running.assertNumQueries(0):
                 pass
-            super(type(self), self).setUp()
+            body(self)
 
         self.assertStopped(
-            _case(on_app(self.backend), setUp=setUp),
-            "The query assertions work inside a test, after setUp() has isolated the "
-            "databases; call super().setUp() first.",
+            _case(on_app(self.backend), test_body=test_body),
+            "The query assertions work inside a test (from setUp() to the cleanups), where "
+            "the databases are isolated; use them there.",
         )
 
     def test_query_assertions_on_a_connection_the_library_did_not_open(self) -> None:
@@ -239,16 +230,17 @@ class InsideTheTest(Misconfigured):
             Case, "is not watched, so its queries cannot be counted; it was not opened by "
         )
 
-    def test_template_assertions_before_super_setup(self) -> None:
-        def setUp(self: t.Any) -> None:
-            self.assertTemplateUsed("index.html")
+    def test_template_assertions_outside_a_test(self) -> None:
+        def test_body(self: t.Any) -> None:
+            type(self)("test_body").assertTemplateUsed("index.html")
+            body(self)
 
-        result = run_case(_case(on_app(self.backend), setUp=setUp))
+        result = run_case(_case(on_app(self.backend), test_body=test_body))
         self.assertFailedWith(
             result,
             "test_body",
-            "RuntimeError: templates is recorded from setUp(): call super().setUp() before "
-            "using the template and flash assertions.",
+            "RuntimeError: templates is recorded while a test runs (from before setUp() to "
+            "after tearDown()): use the template and flash assertions inside a test.",
         )
         self.assertEqual(_ran, [])
         self.assertCommitted(0)
@@ -284,27 +276,24 @@ class ClassDataAndSequences(Misconfigured):
             "setUpTestData, or keep it out of class attributes.",
         )
 
-    def test_class_data_used_before_super_setup(self) -> None:
+    def test_class_data_used_outside_a_test(self) -> None:
         def setUpTestData(cls: t.Any) -> None:
             cls.item = FaultItem(title="class data")
             db.session.add(cls.item)
             db.session.commit()
 
-        def setUp(self: t.Any) -> None:
-            # The class data exists once the first test's super().setUp() made it.
-            if self._testMethodName == "test_body":
-                self.item.title  # noqa: B018
-            super(type(self), self).setUp()
+        def test_body(self: t.Any) -> None:
+            type(self)("test_body").item.title  # noqa: B018
+            body(self)
 
         self.assertStopped(
             _case(
                 on_app(self.backend),
-                setUp=setUp,
                 setUpTestData=classmethod(setUpTestData),
-                test_a_first=lambda self: None,
+                test_body=test_body,
             ),
-            "Case.item is class data from setUpTestData(); it is usable inside a test, after "
-            "super().setUp(), which binds it to the test's session.",
+            "Case.item is class data from setUpTestData(); it is usable inside a test (from "
+            "setUp() to the cleanups), where it is bound to the test's session.",
         )
 
     def test_reset_sequences_without_metadata(self) -> None:

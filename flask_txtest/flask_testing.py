@@ -1,0 +1,73 @@
+"""Flask-Testing's names: a Flask-Testing suite moves over by changing its imports.
+
+``from flask_testing import TestCase`` becomes
+``from flask_txtest.flask_testing import TestCase``; nothing else changes, and every test
+runs in a transaction rolled back after it.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import json
+import typing as t
+
+from flask import Flask
+
+from ._flask_testing import ContextVariableDoesNotExist, environ_for_test_request
+from ._testcase import TransactionalTestCase
+
+__all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "TestCase"]
+
+
+class TestCase(TransactionalTestCase):
+    """``TransactionalTestCase`` whose tests run in a test request context, as Flask-Testing's.
+
+    What ``app.test_request_context()`` makes is pushed before ``setUp`` and popped
+    after the cleanups, so ``url_for()`` gives paths (``/users/1``, or a full URL only
+    with ``_external=True``) and ``flask.request`` is a ``GET /``, in ``setUp``, the
+    test body and ``tearDown``. (``TransactionalTestCase`` pushes an app context only,
+    as a hand-written ``setUp`` did: there ``url_for()`` gives full URLs and needs
+    ``SERVER_NAME``.) Requests made through ``self.client`` still get fresh contexts of
+    their own.
+
+    Flask-Testing's hooks and attributes carry over: ``create_app(self)``,
+    ``self.app``, ``self.client``, ``render_templates``, ``run_gc_after_test``,
+    ``self.templates``, ``self.flashed_messages``, and its assertions
+    (``assert200``, ``assertRedirects``, ``assertTemplateUsed``, ...). As under
+    Flask-Testing, ``setUp`` need not call ``super().setUp()``.
+
+    .. versionadded:: 0.1
+    """
+
+    #: ``True``: ``gc.collect()`` after each test (Flask-Testing's attribute).
+    run_gc_after_test: t.ClassVar[bool] = False
+
+    def _txtest_push_contexts(self, stack: contextlib.ExitStack, app: Flask) -> None:
+        if self.run_gc_after_test:
+            # Runs once the test's contexts are popped.
+            stack.callback(gc.collect)
+        super()._txtest_push_contexts(stack, app)
+        stack.enter_context(app.request_context(environ_for_test_request(app)))
+
+
+class JsonResponseMixin:
+    """Flask-Testing's ``response.json``: the body parsed as JSON, whatever its mimetype.
+
+    Flask-Testing mixed it into the app's response class after the class's own bases,
+    and Flask's responses have had a ``json`` of their own since Flask 1.0 (``None``
+    unless the mimetype is JSON), which comes first: under Flask-Testing too, responses
+    get that one today. ``TestCase`` leaves the app's response class alone, so they keep
+    it. For the old behaviour, put this mixin first in a response class of your own
+    (``class Response(JsonResponseMixin, flask.Response)``).
+
+    .. versionadded:: 0.1
+    """
+
+    @functools.cached_property
+    def json(self) -> t.Any:
+        """The body, parsed as JSON."""
+        return json.loads(t.cast(t.Any, self).get_data())

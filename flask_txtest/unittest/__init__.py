@@ -1,0 +1,1 @@
+"""The unittest glue: test cases, their lifecycle, the class transaction, assertions."""
