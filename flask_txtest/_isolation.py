@@ -19,12 +19,12 @@ from ._guards import check_transaction_still_open, escaped_commits_error, watch_
 from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
-from ._urls import database_key, safe_url
+from ._urls import database_key
 from .wire import sequences
 from .wire.listener import (
-    connection_lost,
     ConnectionState,
     Hooks,
+    connection_lost,
     divergence_mode,
     divergence_set_to,
     ended_from_inside,

@@ -193,7 +193,9 @@ class ConnectionState:
     # -- what cannot be reproduced ---------------------------------------------------
 
     def report(self, divergence: Divergence) -> None:
-        error = IsolationError(describe(divergence))
+        error = IsolationError(
+            f"This interleaving cannot be reproduced on one connection: {describe(divergence)}"
+        )
         if self.divergence == "warn":
             warnings.warn(str(error), DivergenceWarning, stacklevel=2)
             return
@@ -240,7 +242,7 @@ def ended_from_inside(engine: sa.Engine, statement: str | None) -> IsolationErro
 
 
 def describe(divergence: Divergence) -> str:
-    """The message of a divergence: the two units of work, and what to do."""
+    """What happened to which two units of work, and what to do."""
     unit = divergence.unit.label
     others = " and ".join(other.label for other in divergence.others) or "another unit of work"
     if divergence.taken is Fate.RELEASED:
@@ -270,7 +272,7 @@ def describe(divergence: Divergence) -> str:
             "same session"
         )
     return (
-        f"This interleaving cannot be reproduced on one connection: {what} {fix}. "
+        f"{what} {fix}. "
         f"(Set {DIVERGENCE_ENV}=warn, or isolate(..., divergence='warn'), to get a "
         "DivergenceWarning instead of this error.)"
     )
@@ -332,10 +334,11 @@ def _handle_error(context: sa.engine.ExceptionContext) -> None:
     state = None if connection is None else state_of(connection)
     if state is None:
         return
-    if context.is_disconnect and state.lost is None:
+    cancelled = not isinstance(context.original_exception, Exception)
+    if context.is_disconnect and not cancelled and state.lost is None:
         # Recorded, so the test fails even when the app catches the error (a view that
-        # answers 500).
-        state.lost = context.original_exception
+        # answers 500). Not a query the test itself cancelled (CancelledError).
+        state.lost = context.sqlalchemy_exception or context.original_exception
     state.savepoints.failed()
     state.release()
 

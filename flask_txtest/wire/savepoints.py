@@ -28,7 +28,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import dataclasses
 import enum
-import typing as t
 
 # The name sent for a library layer at a given depth of a connection's savepoints: one
 # name per depth, as MariaDB replaces a savepoint that has the name of another.
@@ -120,7 +119,7 @@ class Required:
     sql: str
 
 
-Entry = t.Union[Queued, Required]
+Entry = Queued | Required
 
 
 class Pending:

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import typing as t
 import unittest
-import warnings
 
 import sqlalchemy as sa
 
-from flask_txtest import isolate
-from flask_txtest._errors import DivergenceWarning, IsolationError
 from tests._backends import on_backends
 from tests.faults._support import (
     FaultChecks,
     FaultItem,
     app_for,
+    app_with_view,
     clean,
     committed,
     db,
+    dispose_engines,
     insert_item,
     on_app,
     run_case,
@@ -139,78 +138,18 @@ class SameAsProduction(FaultChecks):
         self.check("other_unit_commits_inside_a_reader", ["committed by engine.begin()"])
 
     def test_a_sessions_own_savepoint_is_undone_inside_a_view(self) -> None:
-        app = app_for(self.backend)
-        if "nested_view" not in app.view_functions:
-            app.add_url_rule(
-                "/nested", "nested_view", lambda: (nested_then_rollback(), "")[1], methods=["POST"]
-            )
+        app = app_with_view(self.backend, lambda: (nested_then_rollback(), "")[1])
+        self.addCleanup(dispose_engines, app)
         seen: list[list[str]] = []
 
-        class Case(on_app(self.backend)):  # type: ignore[misc]
+        class Case(on_app(self.backend, create_app=lambda self: app)):  # type: ignore[misc]
             def test_body(self) -> None:
-                self.assertEqual(self.client.post("/nested").status_code, 200)
+                self.assertEqual(self.client.post("/view").status_code, 200)
                 seen.append(_titles())
 
         result = run_case(Case)
         self.assertEqual((result.errors, result.failures), ([], []))
         self.assertEqual(seen, [[]])
-
-
-@on_backends("sqlite", "postgresql", "mysql")
-class WhatOneConnectionCannotReproduce(FaultChecks):
-    """The session writes, another unit commits inside its transaction, the session rolls
-    back: production keeps the other's row, one connection cannot. It is never silent."""
-
-    def interleave(self) -> None:
-        db.session.add(FaultItem(title="the session's"))
-        db.session.flush()
-        with db.engine.begin() as connection:
-            connection.execute(insert_item("committed by engine.begin()"))
-        db.session.rollback()
-
-    def test_production_keeps_the_other_units_commit(self) -> None:
-        if self.backend.dialect == "sqlite":
-            self.skipTest("SQLite allows one writer: in production the second one waits")
-        app = app_for(self.backend)
-        try:
-            with app.app_context():
-                self.interleave()
-                self.assertEqual(_titles(), ["committed by engine.begin()"])
-        finally:
-            clean(self.backend)
-
-    def test_the_rollback_raises_naming_both_units_and_what_to_do(self) -> None:
-        app = app_for(self.backend)
-        with self.assertRaises(IsolationError) as raised:
-            with isolate(app), app.app_context():
-                with self.assertRaises(IsolationError) as at_the_moment:
-                    self.interleave()
-        message = str(at_the_moment.exception)
-        self.assertIn("cannot be reproduced on one connection: db.session rolled back", message)
-        self.assertIn("the connection from engine.connect() / engine.begin() at File", message)
-        self.assertIn(__file__, message)
-        self.assertIn("Commit db.session before", message)
-        self.assertIn("TXTEST_DIVERGENCE=warn", message)
-        # Raised again when the test ends, in case the code under test caught it.
-        self.assertIn("raised where it happened, and again now", str(raised.exception))
-        self.assertEqual(committed(self.backend), 0)
-
-    def test_divergence_warn_turns_it_into_a_warning(self) -> None:
-        app = app_for(self.backend)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            with isolate(app, divergence="warn"), app.app_context():
-                self.interleave()
-        self.assertEqual([w.category for w in caught], [DivergenceWarning])
-        self.assertIn("db.session rolled back after writing", str(caught[0].message))
-        self.assertEqual(committed(self.backend), 0)
-
-    def test_an_unknown_divergence_mode_is_refused(self) -> None:
-        from flask_txtest._errors import ConfigurationError
-
-        with self.assertRaisesRegex(ConfigurationError, "Unknown divergence='loud'"):
-            with isolate(app_for(self.backend), divergence="loud"):
-                pass
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ from tests.faults._support import (
     FaultChecks,
     FaultItem,
     add_item,
-    app_for,
+    app_with_view,
     db,
+    dispose_engines,
     on_app,
     run_case,
 )
@@ -76,33 +77,39 @@ class KilledThenRolledBack(FaultChecks):
         result = run_case(Killed)
         self.assertEqual(result.testsRun, 2)
         self.assertEqual(outcome, ["the driver's error"])
-        text = self.assertFailedWith(result, "test_a_killed", "TxtestError: The test connection to ", LOST)
+        text = self.assertFailedWith(
+            result, "test_a_killed", "TxtestError: The test connection to ", LOST
+        )
         self.assertNotIn("raw COMMIT", text)
+        self.assertIn(
+            "Statements after the loss are refused: a new connection would be outside the "
+            "test transaction.",
+            text,
+        )
         self.assertCommitted(0)
 
 
 @on_backends("postgresql", "mysql")
 class LostInsideAView(FaultChecks):
     def test_the_test_fails_although_the_view_answered_500(self) -> None:
-        app = app_for(self.backend)
         url = self.backend.url
-        if "/swallow" not in {rule.rule for rule in app.url_map.iter_rules()}:
 
-            def swallowing_view() -> t.Any:
-                kill(url, db.session.connection())
-                try:
-                    db.session.execute(sa.select(FaultItem.id)).all()
-                except sa.exc.OperationalError:
-                    db.session.rollback()
-                    return "database unavailable", 500
-                return "", 200
+        def swallowing_view() -> t.Any:
+            kill(url, db.session.connection())
+            try:
+                db.session.execute(sa.select(FaultItem.id)).all()
+            except sa.exc.OperationalError:
+                db.session.rollback()
+                return "database unavailable", 500
+            return "", 200
 
-            app.add_url_rule("/swallow", "swallowing_view", swallowing_view)
+        app = app_with_view(self.backend, swallowing_view)
+        self.addCleanup(dispose_engines, app)
         statuses: list[int] = []
 
-        class Case(on_app(self.backend)):  # type: ignore[misc]
+        class Case(on_app(self.backend, create_app=lambda self: app)):  # type: ignore[misc]
             def test_a_lost(self) -> None:
-                statuses.append(self.client.get("/swallow").status_code)
+                statuses.append(self.client.get("/view").status_code)
 
             def test_b_next(self) -> None:
                 next_test_sees_only(self)
