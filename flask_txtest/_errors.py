@@ -13,3 +13,7 @@ class ConfigurationError(TxtestError):
 
 class IsolationError(TxtestError):
     """The test's isolation was broken: data could have reached the database for good."""
+
+
+class DivergenceWarning(UserWarning):
+    """What the test sees may differ from production (``TXTEST_DIVERGENCE=warn``)."""

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from sqlalchemy.ext import asyncio as sa_async
 
+from ._guards import _user_frame
 from ._shared_connection import SharedConnection
 
 # Engine -> the test connection it hands out. Sessions look their engine up here when
@@ -33,7 +34,7 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
         return  # pinned there already (by the class's layer), and unpinned with it
     previous_connect = engine.__dict__.get("connect")
     _pinned[engine] = connection
-    engine.connect = lambda: SharedConnection(connection)  # type: ignore[method-assign,assignment,return-value]
+    engine.connect = lambda: SharedConnection(connection, _user_frame())  # type: ignore[method-assign,assignment,return-value]
 
     def unpin() -> None:
         if previous_connection is None:

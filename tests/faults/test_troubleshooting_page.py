@@ -37,7 +37,10 @@ def phrases() -> list[str]:
 
 
 def library_sources() -> dict[str, str]:
-    return {path.name: joined(path.read_text()) for path in sorted(LIBRARY.glob("*.py"))}
+    return {
+        str(path.relative_to(LIBRARY)): joined(path.read_text())
+        for path in sorted(LIBRARY.rglob("*.py"))
+    }
 
 
 def fault_tests() -> str:
