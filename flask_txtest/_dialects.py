@@ -9,11 +9,30 @@ import typing as t
 
 import sqlalchemy as sa
 
+from ._errors import ConfigurationError
+from ._urls import safe_url
+
 
 def _uses_legacy_sqlite_transactions(dbapi_connection: t.Any) -> bool:
     # pysqlite's legacy mode emits no BEGIN before SAVEPOINT, so RELEASE SAVEPOINT
     # would commit for real; with isolation_level None we issue BEGIN ourselves.
+    # Python 3.12's autocommit=True/False leaves isolation_level aside (and legacy mode
+    # reports the sqlite3.LEGACY_TRANSACTION_CONTROL constant, -1).
+    autocommit = getattr(dbapi_connection, "autocommit", -1)
+    if autocommit is True or autocommit is False:
+        return False
     return getattr(dbapi_connection, "isolation_level", None) is not None
+
+
+def _sqlite_autocommit_refused(connection: sa.Connection) -> ConfigurationError:
+    return ConfigurationError(
+        f"The SQLite engine of {safe_url(connection.engine)} connects with "
+        "autocommit=True: every statement commits on its own and commit() and rollback() "
+        "do nothing, so no test transaction can hold the test's writes (nor can a "
+        "rollback in the test undo what production keeps). Connect with "
+        'connect_args={"autocommit": False}, or use SQLAlchemy\'s pysqlite SAVEPOINT '
+        "recipe (isolation_level = None and a 'begin' listener sending BEGIN)."
+    )
 
 
 def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
@@ -28,11 +47,16 @@ def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
     if connection.dialect.name != "sqlite":
         return connection.begin()
     dbapi_connection: t.Any = connection.connection.dbapi_connection
+    if getattr(dbapi_connection, "autocommit", None) is True:
+        raise _sqlite_autocommit_refused(connection)
     if _uses_legacy_sqlite_transactions(dbapi_connection):
         connection.info["txtest_sqlite_isolation_level"] = dbapi_connection.isolation_level
         dbapi_connection.isolation_level = None
     transaction = connection.begin()
-    connection.exec_driver_sql("BEGIN")
+    if not dbapi_connection.in_transaction:
+        # Open already when the app's own ``begin`` listener sent BEGIN (SQLAlchemy's
+        # documented pysqlite recipe) or sqlite3 keeps one open (autocommit=False).
+        connection.exec_driver_sql("BEGIN")
     return transaction
 
 

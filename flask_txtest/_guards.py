@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import os
 import pathlib
+import sysconfig
 import traceback
 import typing as t
 
@@ -58,9 +59,27 @@ _active: dict[t.Hashable, list[EscapeWatch]] = {}
 _listening = False
 
 
+# The standard library's own directory (site-packages below it is not the standard
+# library: a user's app may be installed there).
+_STDLIB = os.path.normcase(sysconfig.get_paths()["stdlib"]) + os.sep
+_SITE_PACKAGES = os.path.normcase(sysconfig.get_paths()["purelib"]) + os.sep
+
+
+def is_user_file(filename: str) -> bool:
+    """Whether a frame's file is the user's code, not a library's nor generated code.
+
+    Generated code (SQLAlchemy's ``<sqlalchemy generated _go() wrapper ...>``, ``exec``
+    strings, ``<frozen importlib._bootstrap>``) has a file name in angle brackets.
+    """
+    if filename.startswith("<") or any(part in filename for part in _LIBRARY_PARTS):
+        return False
+    normalized = os.path.normcase(filename)
+    return not normalized.startswith(_STDLIB) or normalized.startswith(_SITE_PACKAGES)
+
+
 def _user_frame() -> str:
     for frame in reversed(traceback.extract_stack()[:-1]):
-        if not any(part in frame.filename for part in _LIBRARY_PARTS):
+        if is_user_file(frame.filename):
             return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
     return "an unknown place (no frame outside the libraries)"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import typing as t
 import weakref
+from unittest import mock
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
@@ -17,6 +18,7 @@ from sqlalchemy.ext import asyncio as sa_async
 
 from ._guards import _user_frame
 from ._shared_connection import SharedConnection
+from .core.raw_connection import SharedRawConnection, raw_connection_of
 
 # Engine -> the test connection it hands out. Sessions look their engine up here when
 # they pick a bind, so every session shares the test connection (and transaction).
@@ -28,7 +30,8 @@ def pinned_connection(engine: sa.Engine) -> sa.Connection | None:
 
 
 def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Connection) -> None:
-    """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``."""
+    """Make ``engine.connect()`` (and so ``engine.begin()``) hand out ``connection``, and
+    ``engine.raw_connection()`` a DBAPI look-alike over it (``core.raw_connection``)."""
     previous_connection = _pinned.get(engine)
     if previous_connection is connection and "connect" in engine.__dict__:
         return  # pinned there already (by the class's layer), and unpinned with it
@@ -47,6 +50,15 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
             engine.connect = previous_connect  # type: ignore[method-assign]
 
     stack.callback(unpin)
+    handed_out: weakref.WeakSet[SharedRawConnection] = weakref.WeakSet()
+    raw_connection = raw_connection_of(engine, connection, engine.raw_connection, handed_out)
+    stack.enter_context(mock.patch.object(engine, "raw_connection", raw_connection))
+
+    def retire_raw_connections() -> None:
+        for shared in list(handed_out):
+            shared.retire()
+
+    stack.callback(retire_raw_connections)
 
 
 def _map_to_pinned(bind: t.Any) -> t.Any:

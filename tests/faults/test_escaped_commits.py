@@ -58,6 +58,28 @@ class EscapedCommit(FaultChecks):
         )
         self.assertCommitted(1)  # the leak the guard reported
 
+    def test_an_orm_session_of_another_engine_is_named_with_the_users_line(self) -> None:
+        # The session connects from SQLAlchemy's generated "<... _go() wrapper>" code:
+        # that frame, and every other one not of the user's own files, is skipped.
+        stray = self.stray_engine()
+        opened_at: list[int] = []
+
+        class Faulty(on_app(self.backend)):  # type: ignore[misc]
+            def test_commit(self) -> None:
+                with sa_orm.Session(stray) as session:
+                    opened_at.append(_line_below())
+                    session.execute(insert_item("escaped through a session"))
+                    session.commit()
+
+        text = self.assertFailedWith(
+            run_case(Faulty),
+            "test_commit",
+            ESCAPED,
+            f'opened at File "{__file__}", line {opened_at[0]}, in test_commit',
+        )
+        self.assertNotIn("generated", text)
+        self.assertCommitted(1)
+
     def test_listing_the_engine_in_isolate_engines_fixes_it(self) -> None:
         stray = self.stray_engine()
 

@@ -1,0 +1,332 @@
+"""What a pinned ``Engine.raw_connection()`` hands out during a test.
+
+In production ``engine.raw_connection()`` checks a DBAPI connection out of the pool: a
+``commit()`` on it commits. Inside a test that would be a second connection, outside
+the test transaction, committing for good, and no SQLAlchemy event would see it. So it
+hands out a :class:`SharedRawConnection` instead, as pytest-flask-sqlalchemy did: a
+DBAPI-connection look-alike over the test connection. Its transaction is a savepoint
+opened at its first statement, as a DBAPI connection opens its transaction; its
+``commit()`` releases the savepoint, ``rollback()`` returns to it, ``close()`` rolls back
+to it and never closes the test connection.
+
+Its cursors run each statement with ``Connection.exec_driver_sql`` on the test
+connection: the driver receives the statement and parameters as the app gave them, and
+the library sees it as every other statement (the connection's lock, the savepoints
+queued before it, the guards, the query assertions). The rows, ``description``,
+``rowcount`` and ``lastrowid`` are the driver cursor's own, and a failing statement
+raises the driver's own exception.
+
+What cannot run on a shared connection is refused with an ``IsolationError`` naming
+it: switching the connection to autocommit or another isolation level, two-phase
+commit, sqlite3's ``executescript`` (it commits first), cursors with arguments, and
+``raw_connection()`` of an async engine (its driver connection is awaited directly).
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import typing as t
+import weakref
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from .._errors import IsolationError
+
+# Driver methods that would end the test transaction, or change the connection for the
+# tests after this one: there is no faithful way to run them on the test connection.
+_REFUSED_METHODS = frozenset(
+    {
+        "autocommit",  # PyMySQL: autocommit(True)
+        "set_autocommit",
+        "set_isolation_level",
+        "set_session",
+        "set_read_only",
+        "set_deferrable",
+        "transaction",  # psycopg 3: its own savepoints, unseen by SQLAlchemy
+        "pipeline",
+        "executescript",  # sqlite3: commits before it runs
+        "select_db",  # MySQL: another database for the rest of the connection
+        "tpc_begin",
+        "tpc_prepare",
+        "tpc_commit",
+        "tpc_rollback",
+        "tpc_recover",
+        "detach",
+        "invalidate",
+    }
+)
+
+
+def _refused(what: str) -> IsolationError:
+    return IsolationError(
+        f"raw_connection() {what} cannot be reproduced inside a test: engine.raw_connection() "
+        "hands out a stand-in over the test connection, and this would end the test "
+        "transaction or change the connection for the tests after it. Use cursor() (no "
+        "arguments), commit() and rollback() on it (a savepoint release and a rollback to "
+        "the savepoint in tests), or engine.connect(); do connection setup in create_schema "
+        "or an engine 'connect' event."
+    )
+
+
+def _execute_returns_rowcount(dialect: sa.Dialect) -> bool:
+    # PyMySQL's and mysqlclient's cursor.execute() return the affected rows; sqlite3's
+    # and psycopg's return the cursor.
+    return dialect.name in ("mysql", "mariadb")
+
+
+class SharedRawConnection:
+    """A DBAPI-connection look-alike over the test connection; see the module docstring."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_savepoint", None)
+        object.__setattr__(self, "_closed", False)
+        #: Stands in for the pool's per-connection ``info`` (the test connection's own
+        #: holds the library's bookkeeping).
+        object.__setattr__(self, "info", {})
+
+    _connection: sa.Connection
+    _savepoint: sa.NestedTransaction | None
+    _closed: bool
+    info: dict[t.Any, t.Any]
+
+    def __repr__(self) -> str:
+        return f"<SharedRawConnection over {self._connection!r}>"
+
+    def __getattr__(self, name: str) -> t.Any:
+        # The driver connection's other attributes (server_version, encoding, ...), but
+        # none that would change the test connection.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(self._connection.connection.driver_connection, name)
+        if name in _REFUSED_METHODS and callable(value):
+            raise _refused(f"{name}()")
+        if name in ("execute", "executemany") and callable(value):
+            return getattr(self.cursor(), name)  # sqlite3 / psycopg shortcuts
+        if name == "begin" and callable(value):
+            return self._begin  # PyMySQL: begin() opens the transaction
+        return value
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        raise _refused(f"attribute {name} = {value!r}")
+
+    def __enter__(self) -> SharedRawConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- what the pool's connection proxy offers ------------------------------------
+
+    @property
+    def dbapi_connection(self) -> SharedRawConnection:
+        """Itself: the driver connection underneath is the test connection's."""
+        return self
+
+    driver_connection = dbapi_connection
+
+    @property
+    def is_valid(self) -> bool:
+        return not self._closed and not self._connection.invalidated
+
+    @property
+    def is_detached(self) -> bool:
+        return False
+
+    # -- the DBAPI connection -------------------------------------------------------
+
+    def cursor(self, *args: t.Any, **kwargs: t.Any) -> SharedCursor:
+        self._check_open()
+        if args or kwargs:
+            raise _refused("cursor() with arguments (a cursor class, a row factory, a name)")
+        return SharedCursor(self)
+
+    def commit(self) -> None:
+        self._check_open()
+        savepoint = self._savepoint
+        object.__setattr__(self, "_savepoint", None)
+        if savepoint is not None and savepoint.is_active:
+            savepoint.commit()
+
+    def rollback(self) -> None:
+        self._check_open()
+        self._end()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._end()
+            object.__setattr__(self, "_closed", True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def retire(self) -> None:
+        """The test is over: closed, as the pool's connection would be once returned.
+
+        What it left open is rolled back with the test's own savepoint or transaction.
+        """
+        object.__setattr__(self, "_savepoint", None)
+        object.__setattr__(self, "_closed", True)
+
+    def _end(self) -> None:
+        savepoint = self._savepoint
+        object.__setattr__(self, "_savepoint", None)
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
+
+    def _begin(self) -> None:
+        self._check_open()
+        if self._savepoint is None or not self._savepoint.is_active:
+            object.__setattr__(self, "_savepoint", self._connection.begin_nested())
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise sa_exc.ResourceClosedError("This Connection is closed")
+
+    def _run(self, statement: str, parameters: t.Any, many: bool) -> sa.CursorResult[t.Any]:
+        self._begin()  # a DBAPI connection opens its transaction at the first statement
+        options: dict[str, t.Any] = {"preserve_rowcount": True}
+        if many:
+            parameters = [tuple(each) if isinstance(each, list) else each for each in parameters]
+        elif parameters is None:
+            options["no_parameters"] = True  # cursor.execute(statement): no % escaping
+        else:
+            parameters = tuple(parameters) if isinstance(parameters, list) else parameters
+        try:
+            return self._connection.exec_driver_sql(statement, parameters, options)
+        except sa_exc.DBAPIError as error:
+            if error.orig is None:
+                raise
+            # What the driver raised, as a DBAPI connection would.
+            raise error.orig from None
+
+
+class SharedCursor:
+    """A DBAPI cursor look-alike: each statement runs on the test connection."""
+
+    arraysize = 1
+
+    def __init__(self, owner: SharedRawConnection) -> None:
+        self._owner = owner
+        self._result: sa.CursorResult[t.Any] | None = None
+        self._closed = False
+        self._idle: t.Any = None
+
+    def __enter__(self) -> SharedCursor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> SharedRawConnection:
+        return self._owner
+
+    def execute(self, operation: str, parameters: t.Any = None) -> t.Any:
+        self._start()
+        self._result = self._owner._run(operation, parameters, many=False)
+        if _execute_returns_rowcount(self._owner._connection.dialect):
+            return self.rowcount
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: cabc.Iterable[t.Any]) -> t.Any:
+        self._start()
+        self._result = self._owner._run(operation, list(seq_of_parameters), many=True)
+        if _execute_returns_rowcount(self._owner._connection.dialect):
+            return self.rowcount
+        return self
+
+    def _start(self) -> None:
+        if self._closed:
+            raise sa_exc.ResourceClosedError("This Connection is closed")
+        self._owner._check_open()
+        if self._result is not None:
+            self._result.close()
+            self._result = None
+
+    def _rows(self) -> t.Any:
+        """The driver cursor holding this statement's rows.
+
+        A statement without rows: a driver cursor that ran nothing, so that fetching
+        answers as the driver's own would (an empty list, or its error).
+        """
+        if self._result is not None and self._result.cursor is not None:
+            return self._result.cursor
+        if self._idle is None:
+            dbapi_connection = self._owner._connection.connection.dbapi_connection
+            assert dbapi_connection is not None
+            self._idle = dbapi_connection.cursor()
+        return self._idle
+
+    def fetchone(self) -> t.Any:
+        return self._rows().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> t.Any:
+        return self._rows().fetchmany(self.arraysize if size is None else size)
+
+    def fetchall(self) -> t.Any:
+        return self._rows().fetchall()
+
+    def __iter__(self) -> cabc.Iterator[t.Any]:
+        return iter(self._rows())
+
+    @property
+    def description(self) -> t.Any:
+        return None if self._result is None else self._rows().description
+
+    @property
+    def rowcount(self) -> int:
+        return -1 if self._result is None else int(self._result.rowcount)
+
+    @property
+    def lastrowid(self) -> t.Any:
+        if self._result is None:
+            return getattr(self._rows(), "lastrowid")  # noqa: B009
+        # The driver cursor that ran it (closed already when there are no rows; sqlite3
+        # and PyMySQL keep lastrowid, psycopg has none and says so).
+        return getattr(self._result.context.cursor, "lastrowid")  # noqa: B009
+
+    def setinputsizes(self, sizes: t.Any) -> None:
+        pass
+
+    def setoutputsize(self, size: t.Any, column: t.Any = None) -> None:
+        pass
+
+    def close(self) -> None:
+        if self._result is not None:
+            self._result.close()
+            self._result = None
+        if self._idle is not None:
+            self._idle.close()
+            self._idle = None
+        self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def raw_connection_of(
+    engine: sa.Engine,
+    connection: sa.Connection,
+    original: cabc.Callable[[], t.Any],
+    handed_out: weakref.WeakSet[SharedRawConnection],
+) -> cabc.Callable[[], t.Any]:
+    """The ``raw_connection`` of ``engine`` while it is pinned to ``connection``.
+
+    ``original`` still serves SQLAlchemy's own reconnection of the test connection after
+    it was invalidated (``Connection`` asks its engine's ``raw_connection()`` then).
+    """
+
+    def raw_connection() -> t.Any:
+        if connection.invalidated:
+            return original()
+        if engine.dialect.is_async:
+            raise _refused("of an async engine (its driver connection is awaited directly)")
+        shared = SharedRawConnection(connection)
+        handed_out.add(shared)
+        return shared
+
+    return raw_connection
