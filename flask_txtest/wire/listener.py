@@ -92,6 +92,9 @@ class _PerThread(threading.local):
     depth = 0
     #: (owner, is a layer) for the savepoint this thread's ``begin_nested`` opens.
     opener: tuple[Unit, bool] | None = None
+    #: The savepoint this thread opened last without a known owner, with nothing sent
+    #: or opened since: a session's ``after_begin`` claims it.
+    unclaimed: str | None = None
 
 
 class ConnectionState:
@@ -123,8 +126,6 @@ class ConnectionState:
         self._render = _renderers[connection.dialect]
         self._lock = threading.RLock()
         self._thread = _PerThread()
-        #: (thread, savepoint name) opened without a known owner, for a session to claim.
-        self._unclaimed: tuple[int, str] | None = None
 
     # -- the lock --------------------------------------------------------------------
 
@@ -149,12 +150,12 @@ class ConnectionState:
 
     def claim(self, owner: Unit) -> None:
         """The savepoint this thread opened last, with nothing since, is ``owner``'s."""
-        unclaimed, self._unclaimed = self._unclaimed, None
-        if unclaimed is not None and unclaimed[0] == threading.get_ident():
-            self.savepoints.claim(unclaimed[1], owner)
+        unclaimed, self._thread.unclaimed = self._thread.unclaimed, None
+        if unclaimed is not None:
+            self.savepoints.claim(unclaimed, owner)
 
     def on_savepoint_call(self, kind: Kind, name: str) -> None:
-        self._unclaimed = None
+        self._thread.unclaimed = None
         if kind is Kind.OPEN:
             opener = self._thread.opener
             if opener is not None:
@@ -166,7 +167,7 @@ class ConnectionState:
                 self.savepoints.apply(Op(kind, name, owner))
                 return
             self.savepoints.apply(Op(kind, name, self.direct))
-            self._unclaimed = (threading.get_ident(), name)
+            self._thread.unclaimed = name
             return
         divergence = self.savepoints.apply(Op(kind, name))
         if divergence is not None:
@@ -303,7 +304,7 @@ def _before_cursor_execute(
     state.acquire()
     try:
         state.check_connection(connection)
-        state._unclaimed = None
+        state._thread.unclaimed = None
         state.used = True
         for before in state.hooks.before_statement:
             for sql in before(connection, statement, context, state):
@@ -352,7 +353,7 @@ def _handle_error(context: sa.engine.ExceptionContext) -> None:
 
 def _after_begin(session: sa_orm.Session, transaction: t.Any, connection: sa.Connection) -> None:
     state: ConnectionState | None = _states.get(connection)
-    if state is not None and state._unclaimed is not None:
+    if state is not None and state._thread.unclaimed is not None:
         state.claim(unit_of_session(session))
 
 
