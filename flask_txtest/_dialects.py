@@ -53,7 +53,7 @@ def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
         connection.info["txtest_sqlite_isolation_level"] = dbapi_connection.isolation_level
         dbapi_connection.isolation_level = None
     transaction = connection.begin()
-    if not dbapi_connection.in_transaction:
+    if not transaction_open_after_statement(connection):
         # Open already when the app's own ``begin`` listener sent BEGIN (SQLAlchemy's
         # documented pysqlite recipe) or sqlite3 keeps one open (autocommit=False).
         connection.exec_driver_sql("BEGIN")

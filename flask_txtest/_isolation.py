@@ -40,6 +40,7 @@ _HOOKS = Hooks(
     before_statement=(sequences.restarts_before,),
     after_statement=(check_transaction_still_open,),
 )
+from .core.stray_threads import watch_threads
 
 C = t.TypeVar("C")
 
@@ -240,6 +241,8 @@ def isolate_targets(
     with contextlib.ExitStack() as stack:
         by_database: dict[t.Hashable, sa.Connection] = {}
         connections: Connections[sa.Connection] = Connections()
+        end_thread_watch, forget_threads = watch_threads(targets.engines.values())
+        stack.callback(forget_threads)
         for key, engine in targets.engines.items():
             database = database_key(engine)
             if database not in by_database:
@@ -262,6 +265,8 @@ def isolate_targets(
             stack.callback(scoped.remove)
         # Flask-SQLAlchemy's db.session is scoped to the app context: its sessions end
         # with the contexts that made them, so it is not in scoped_sessions.
+        # Last, so it runs first: threads left running finish inside the transaction.
+        stack.callback(end_thread_watch)
         yield Isolation(app, targets, connections)
 
 

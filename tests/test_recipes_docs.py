@@ -13,6 +13,7 @@ import unittest
 
 from examples.recipes.plain_sqlalchemy import NoteTest
 from examples.recipes.raw_engine import QueueTest
+from examples.recipes.sqlite_savepoints import SqliteTagTest
 from examples.recipes.threads import ReportTest
 from examples.recipes.unit_of_work import BatchTest
 from tests._backends import LITE_INSTALLED
@@ -24,7 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "docs" / "recipes.md"
 BLOCK = re.compile(r"<!-- example: (?P<path>\S+) -->\n```python\n(?P<code>.*?)\n```", re.S)
 
-__all__ = ["BatchTest", "NoteTest", "QueueTest", "ReportTest"]
+__all__ = ["BatchTest", "NoteTest", "QueueTest", "ReportTest", "SqliteTagTest"]
 if LITE_INSTALLED:
     __all__ += ["TagTest"]
 
@@ -34,13 +35,15 @@ class RecipesMatchExamplesTest(unittest.TestCase):
         text = RECIPES.read_text()
         blocks = list(BLOCK.finditer(text))
         self.assertEqual(len(blocks), text.count("```python"), "a block without its example")
-        self.assertEqual(len(blocks), 5)
+        self.assertEqual(len(blocks), 6)
         for block in blocks:
             source = (ROOT / block["path"]).read_text()
             self.assertIn(block["code"], source, f"docs/recipes.md differs from {block['path']}")
 
     def test_every_example_module_is_run_here(self) -> None:
-        modules = {case.__module__ for case in (BatchTest, NoteTest, QueueTest, ReportTest)}
+        modules = {
+            case.__module__ for case in (BatchTest, NoteTest, QueueTest, ReportTest, SqliteTagTest)
+        }
         if LITE_INSTALLED:
             modules.add(TagTest.__module__)
         on_disk = {

@@ -151,3 +151,31 @@ class WithoutTheLibraryTheThreadLeaks(unittest.TestCase):
             connection.close()
             delete_all(url, "thread_jobs")
         self.assertEqual(count_rows(url, "thread_jobs"), 0)
+
+    def test_a_thread_that_writes_after_the_test_commits_for_real(self) -> None:
+        # What flask_txtest refuses (tests/faults/test_threads_left_running.py): the
+        # test's transaction is gone, the thread's next write is committed.
+        url = self.backend.url
+        app = create_app(url)
+        go = threading.Event()
+
+        def late_job() -> None:
+            go.wait(30)
+            write_jobs(app, ["after the test"])
+
+        with app.app_context():
+            db.create_all()
+            connection = db.engine.connect()
+            transaction = connection.begin()
+        thread = threading.Thread(target=late_job)
+        try:
+            thread.start()
+            transaction.rollback()  # the test ends without joining the thread
+            connection.close()
+            go.set()
+            thread.join(30)
+            self.assertEqual(count_rows(url, "thread_jobs"), 1)
+        finally:
+            go.set()
+            connection.close()
+            delete_all(url, "thread_jobs")

@@ -44,6 +44,22 @@ class RawConnectionMisuse(FaultChecks):
         )
         self.assertCommitted(0)
 
+    def test_switching_a_raw_connection_to_autocommit(self) -> None:
+        class Case(on_app(self.backend)):  # type: ignore[misc]
+            def test_body(self) -> None:
+                raw = db.engine.raw_connection()
+                raw.cursor().execute("SELECT 1")
+                raw.autocommit = True
+
+        self.assertFailedWith(
+            run_case(Case),
+            "test_body",
+            "IsolationError: raw_connection() attribute autocommit = True cannot be reproduced "
+            "inside a test: engine.raw_connection() hands out a stand-in over the test connection",
+            "Use cursor() (no arguments), commit() and rollback() on it",
+        )
+        self.assertCommitted(0)
+
 
 if __name__ == "__main__":
     unittest.main()

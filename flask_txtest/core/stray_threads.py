@@ -1,0 +1,155 @@
+"""Threads a test left running: reported when the test ends, refused afterwards.
+
+A thread the test started (a view's background job, a ``threading.Timer``) shares the
+test connection while the test runs. If it is still running when the test ends, what it
+writes next would land in a later test's transaction, or, once the engine is unpinned,
+be committed for good. So, when an isolation ends:
+
+- Threads started during it that are still alive and ran statements on an isolated
+  database are joined for a short, bounded time (``JOIN_SECONDS`` in all), so that the
+  unit of work they were in ends inside the test transaction and is rolled back with it;
+  then the test fails with an ``IsolationError`` naming them: join them in the test.
+- Every thread started during it that is still alive from then on is refused: a statement
+  it sends on any isolated engine (pinned to a later test, or not pinned at all) raises
+  an ``IsolationError`` in that thread, so nothing it writes reaches the database.
+
+Workers of thread pools (``concurrent.futures``, so asyncio's executor and asgiref's) are
+left alone: they serve every test in turn and are idle between tasks.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import concurrent.futures.thread
+import threading
+import time
+import typing as t
+import weakref
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from .._errors import IsolationError
+from .._urls import safe_url
+
+#: How long, in all, the end of a test waits for the threads it left running.
+JOIN_SECONDS = 1.0
+
+# The registry of concurrent.futures' worker threads (private, stable since Python 3.9):
+# there is no public way to tell a pool's idle worker from a thread left running.
+_POOL_WORKERS: t.Any = getattr(concurrent.futures.thread, "_threads_queues", None)
+if _POOL_WORKERS is None:  # pragma: no cover - a loud failure if CPython moves it
+    raise ImportError(
+        "flask_txtest needs concurrent.futures.thread._threads_queues to tell thread-pool "
+        "workers from threads a test left running; this Python does not have it."
+    )
+
+
+def _is_pool_worker(thread: threading.Thread) -> bool:
+    return thread in _POOL_WORKERS
+
+
+class ThreadWatch:
+    """The threads of one isolation: those that existed at its start, those that ran
+    statements on its databases."""
+
+    def __init__(self) -> None:
+        self.opener = threading.get_ident()
+        self.existing = set(threading.enumerate())
+        #: Thread ident -> the thread, for threads other than the opener's that ran a
+        #: statement on an isolated engine during the isolation.
+        self.used: dict[int, threading.Thread] = {}
+
+
+#: The isolations running now, innermost last.
+_active: list[ThreadWatch] = []
+#: Thread ident -> the thread, for threads a test left running: refused from then on.
+_left_running: dict[int, threading.Thread] = {}
+_listened: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def _refused(thread: threading.Thread, engine: sa.Engine) -> IsolationError:
+    return IsolationError(
+        f"A thread left running by a test that has ended ({thread.name!r}) tried to run a "
+        f"statement on {safe_url(engine)}; it was refused, so nothing it writes reaches the "
+        "database or a later test. Join the thread (thread.join()) before its test ends."
+    )
+
+
+def _before_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
+    ident = threading.get_ident()
+    if _left_running:
+        thread = _left_running.get(ident)
+        if thread is not None and thread is threading.current_thread():
+            raise _refused(thread, connection.engine)
+    for watch in _active:
+        if ident != watch.opener and ident not in watch.used:
+            watch.used[ident] = threading.current_thread()
+
+
+def _listen(engine: sa.Engine) -> None:
+    if engine not in _listened:
+        # First, so that a refused statement never takes the test connection's lock.
+        event.listen(engine, "before_cursor_execute", _before_cursor_execute, insert=True)
+        _listened.add(engine)
+
+
+def _left_running_error(reported: list[tuple[threading.Thread, bool]]) -> IsolationError:
+    names = "\n  - ".join(
+        f"{thread.name!r} ({'still running' if alive else 'finished while the test waited'})"
+        for thread, alive in reported
+    )
+    return IsolationError(
+        "The test left threads running that use the database:\n"
+        f"  - {names}\n"
+        f"They were given up to {JOIN_SECONDS:g} s to finish inside the test transaction; "
+        "what they write after that is refused. Join each thread before the test ends "
+        "(thread.join(), as a test does before it checks what the thread wrote), or stop it "
+        "in tearDown."
+    )
+
+
+def watch_threads(
+    engines: cabc.Iterable[sa.Engine],
+) -> tuple[cabc.Callable[[], None], cabc.Callable[[], None]]:
+    """Start watching the threads of an isolation.
+
+    :return: the check that ends the watch (it raises for threads left running), and
+        the undo that only stops watching (for an isolation that failed to open).
+    """
+    for engine in engines:
+        _listen(engine)
+    watch = ThreadWatch()
+    _active.append(watch)
+
+    def forget() -> None:
+        if watch in _active:
+            _active.remove(watch)
+
+    def end() -> None:
+        forget()
+        for ident, thread in list(_left_running.items()):
+            if not thread.is_alive():
+                del _left_running[ident]
+        current = threading.current_thread()
+        started = [
+            thread
+            for thread in threading.enumerate()
+            if thread not in watch.existing
+            and thread is not current
+            and thread.ident not in _left_running
+            and not _is_pool_worker(thread)
+        ]
+        if not started:
+            return
+        using = [thread for thread in started if thread.ident in watch.used]
+        deadline = time.monotonic() + JOIN_SECONDS
+        for thread in using:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for thread in started:
+            if thread.is_alive() and thread.ident is not None:
+                _left_running[thread.ident] = thread
+        if using:
+            raise _left_running_error([(thread, thread.is_alive()) for thread in using])
+
+    return end, forget
