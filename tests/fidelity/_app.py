@@ -150,7 +150,7 @@ def committed(app: Flask, backend: Backend) -> dict[str | None, list[str]]:
     engine, so call this only when nothing is isolated.
     """
     seen: dict[str | None, list[str]] = {}
-    for bind, table in TABLES.items():
+    for bind in TABLES:
         select = sa.select(table_of(bind).c.title)
         if backend.is_memory:
             with app.app_context(), db.engines[bind].connect() as connection:
