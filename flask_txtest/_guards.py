@@ -66,7 +66,8 @@ _SITE_PACKAGES = os.path.normcase(sysconfig.get_paths()["purelib"]) + os.sep
 
 
 def is_user_file(filename: str) -> bool:
-    """Whether a frame's file is the user's code, not a library's nor generated code.
+    """Whether a frame's file may be the user's code: not a known library's, not the
+    standard library's, not generated code.
 
     Generated code (SQLAlchemy's ``<sqlalchemy generated _go() wrapper ...>``, ``exec``
     strings, ``<frozen importlib._bootstrap>``) has a file name in angle brackets.
@@ -78,10 +79,14 @@ def is_user_file(filename: str) -> bool:
 
 
 def _user_frame() -> str:
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if is_user_file(frame.filename):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
-    return "an unknown place (no frame outside the libraries)"
+    stack = [frame for frame in traceback.extract_stack()[:-1] if is_user_file(frame.filename)]
+    # The innermost frame outside site-packages (the project's own files); failing that,
+    # an installed package's (the app may be installed, or called through another one).
+    own = [f for f in stack if not os.path.normcase(f.filename).startswith(_SITE_PACKAGES)]
+    if not (own or stack):
+        return "an unknown place (no frame outside the libraries)"
+    frame = (own or stack)[-1]
+    return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
 
 
 def _is_other_connection_to_isolated_database(connection: sa.Connection) -> bool:

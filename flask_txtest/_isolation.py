@@ -20,6 +20,7 @@ from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
 from ._urls import database_key
+from .core.stray_threads import watch_threads
 from .wire import sequences
 from .wire.listener import (
     ConnectionState,
@@ -40,7 +41,6 @@ _HOOKS = Hooks(
     before_statement=(sequences.restarts_before,),
     after_statement=(check_transaction_still_open,),
 )
-from .core.stray_threads import watch_threads
 
 C = t.TypeVar("C")
 

@@ -18,11 +18,17 @@ from sqlalchemy.ext import asyncio as sa_async
 
 from ._guards import _user_frame
 from ._shared_connection import SharedConnection
-from .core.raw_connection import SharedRawConnection, raw_connection_of
+from .core.raw_connection import SharedRawConnection, raw_connection_of, retire_after
 
 # Engine -> the test connection it hands out. Sessions look their engine up here when
 # they pick a bind, so every session shares the test connection (and transaction).
 _pinned: weakref.WeakKeyDictionary[sa.Engine, sa.Connection] = weakref.WeakKeyDictionary()
+
+
+# Engine -> the raw connections handed out while it is pinned to its test connection.
+_raw_handed_out: weakref.WeakKeyDictionary[sa.Engine, set[SharedRawConnection]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def pinned_connection(engine: sa.Engine) -> sa.Connection | None:
@@ -34,7 +40,10 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
     ``engine.raw_connection()`` a DBAPI look-alike over it (``core.raw_connection``)."""
     previous_connection = _pinned.get(engine)
     if previous_connection is connection and "connect" in engine.__dict__:
-        return  # pinned there already (by the class's layer), and unpinned with it
+        # Pinned there already (by the class's layer), and unpinned with it; the raw
+        # connections this test takes end with the test.
+        stack.callback(retire_after(_raw_handed_out[engine]))
+        return
     previous_connect = engine.__dict__.get("connect")
     _pinned[engine] = connection
     engine.connect = lambda: SharedConnection(connection, _user_frame())  # type: ignore[method-assign,assignment,return-value]
@@ -50,15 +59,20 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
             engine.connect = previous_connect  # type: ignore[method-assign]
 
     stack.callback(unpin)
-    handed_out: weakref.WeakSet[SharedRawConnection] = weakref.WeakSet()
+    handed_out: set[SharedRawConnection] = set()
+    previous_handed_out = _raw_handed_out.get(engine)
+    _raw_handed_out[engine] = handed_out
     raw_connection = raw_connection_of(engine, connection, engine.raw_connection, handed_out)
     stack.enter_context(mock.patch.object(engine, "raw_connection", raw_connection))
+    stack.callback(retire_after(handed_out))
 
-    def retire_raw_connections() -> None:
-        for shared in list(handed_out):
-            shared.retire()
+    def forget_raw_connections() -> None:
+        if previous_handed_out is None:
+            _raw_handed_out.pop(engine, None)
+        else:
+            _raw_handed_out[engine] = previous_handed_out
 
-    stack.callback(retire_raw_connections)
+    stack.callback(forget_raw_connections)
 
 
 def _map_to_pinned(bind: t.Any) -> t.Any:

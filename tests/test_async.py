@@ -26,7 +26,7 @@ from asgiref.sync import sync_to_async
 from flask import Flask
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
-from flask_txtest import AsyncTransactionalTestCase, ConfigurationError
+from flask_txtest import AsyncTransactionalTestCase, ConfigurationError, IsolationError
 from tests._backends import (
     BACKENDS,
     Backend,
@@ -170,6 +170,15 @@ class SessionInTest(StackCase):
         self.session.add(Name(name="after"))
         await self.session.commit()
         self.assertEqual(await self.names(), ["after", "dup"])
+
+    async def test_raw_connection_of_the_async_engine_is_refused(self) -> None:
+        # Its driver connection is awaited directly, out of the library's sight: a
+        # commit on it would be for good.
+        with self.assertRaisesRegex(
+            IsolationError, r"raw_connection\(\) of an async engine .*cannot be reproduced"
+        ):
+            await self.stack.engine.raw_connection()
+        self.assertNothingCommitted()
 
 
 # -- views ----------------------------------------------------------------------------

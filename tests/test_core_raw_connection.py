@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typing as t
 import unittest
+import warnings
 
 import sqlalchemy as sa
 from flask import Flask
@@ -129,6 +130,27 @@ class RawConnectionInTest(CoreChecks):
         self.assertPassed(run_case(Case))
         self.assertClean()
 
+    def test_one_dropped_without_close_is_rolled_back_when_the_test_ends(self) -> None:
+        backend = self.backend
+        seen: list[list[str]] = []
+
+        class Case(TransactionalTestCase):
+            def create_app(self) -> Flask:
+                return app_for(backend)
+
+            def test_a_drops_it(self) -> None:
+                cursor = db.engine.raw_connection().cursor()
+                cursor.execute(insert_sql(db.engine.dialect), ("never committed",))
+
+            def test_b_next(self) -> None:
+                seen.append(titles())
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", sa.exc.SAWarning)  # savepoints end in order
+            self.assertPassed(run_case(Case))
+        self.assertEqual(seen, [[]])
+        self.assertClean()
+
     def test_refused_what_would_end_or_change_the_test_transaction(self) -> None:
         def body(test):  # type: ignore[no-untyped-def]
             raw = db.engine.raw_connection()
@@ -139,6 +161,7 @@ class RawConnectionInTest(CoreChecks):
             if db.engine.dialect.name == "sqlite":
                 # sqlite3's shortcut runs as a cursor's execute; executescript commits first.
                 raw.execute(insert_sql(db.engine.dialect), ("shortcut",))
+                raw.commit()
                 test.assertEqual(titles(), ["shortcut"])
                 with test.assertRaisesRegex(IsolationError, r"executescript\(\) cannot be"):
                     raw.executescript("SELECT 1;")

@@ -25,8 +25,8 @@ commit, sqlite3's ``executescript`` (it commits first), cursors with arguments, 
 from __future__ import annotations
 
 import collections.abc as cabc
+import contextlib
 import typing as t
-import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -169,12 +169,15 @@ class SharedRawConnection:
         return self._closed
 
     def retire(self) -> None:
-        """The test is over: closed, as the pool's connection would be once returned.
-
-        What it left open is rolled back with the test's own savepoint or transaction.
-        """
+        """The test is over: closed, as the pool's connection is once returned, and
+        what it left uncommitted rolled back (before the test's own savepoint is)."""
+        savepoint = self._savepoint
         object.__setattr__(self, "_savepoint", None)
         object.__setattr__(self, "_closed", True)
+        if savepoint is not None and savepoint.is_active and not self._connection.invalidated:
+            # A transaction already gone is what the end of the test reports.
+            with contextlib.suppress(sa_exc.DBAPIError):
+                savepoint.rollback()
 
     def _end(self) -> None:
         savepoint = self._savepoint
@@ -317,11 +320,28 @@ class SharedCursor:
         return self._closed
 
 
+def retire_after(handed_out: set[SharedRawConnection]) -> cabc.Callable[[], None]:
+    """The undo that retires what ``handed_out`` gains from now on (one test's).
+
+    The set holds them strongly: one the app dropped without closing still holds its
+    savepoint on the test connection until then.
+    """
+    before = set(handed_out)
+
+    def retire() -> None:
+        for shared in list(handed_out):
+            if shared not in before:
+                handed_out.discard(shared)
+                shared.retire()
+
+    return retire
+
+
 def raw_connection_of(
     engine: sa.Engine,
     connection: sa.Connection,
     original: cabc.Callable[[], t.Any],
-    handed_out: weakref.WeakSet[SharedRawConnection],
+    handed_out: set[SharedRawConnection],
 ) -> cabc.Callable[[], t.Any]:
     """The ``raw_connection`` of ``engine`` while it is pinned to ``connection``.
 

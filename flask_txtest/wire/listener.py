@@ -85,6 +85,15 @@ def divergence_mode(given: str | None = None) -> str:
     return mode
 
 
+class _PerThread(threading.local):
+    # Class-level defaults: reading a missing attribute of a thread-local costs an
+    # AttributeError each time.
+    #: How many times this thread holds the connection's lock.
+    depth = 0
+    #: (owner, is a layer) for the savepoint this thread's ``begin_nested`` opens.
+    opener: tuple[Unit, bool] | None = None
+
+
 class ConnectionState:
     """Everything flask_txtest follows on one test connection."""
 
@@ -113,8 +122,7 @@ class ConnectionState:
         self.direct = Unit("the test connection itself")
         self._render = _renderers[connection.dialect]
         self._lock = threading.RLock()
-        self._held = threading.local()
-        self._opener = threading.local()
+        self._thread = _PerThread()
         #: (thread, savepoint name) opened without a known owner, for a session to claim.
         self._unclaimed: tuple[int, str] | None = None
 
@@ -122,23 +130,22 @@ class ConnectionState:
 
     def acquire(self) -> None:
         self._lock.acquire()
-        self._held.depth = getattr(self._held, "depth", 0) + 1
+        self._thread.depth += 1
 
     def release(self) -> None:
-        if getattr(self._held, "depth", 0) > 0:
-            self._held.depth -= 1
+        if self._thread.depth > 0:
+            self._thread.depth -= 1
             self._lock.release()
 
     # -- who opens a savepoint -------------------------------------------------------
 
     def open_as(self, owner: Unit, begin: cabc.Callable[[], _T], layer: bool = False) -> _T:
         """Call ``begin`` (a ``begin_nested``): the savepoint it opens is ``owner``'s."""
-        previous = getattr(self._opener, "owner", None)
-        self._opener.owner = (owner, layer)
+        previous, self._thread.opener = self._thread.opener, (owner, layer)
         try:
             return begin()
         finally:
-            self._opener.owner = previous
+            self._thread.opener = previous
 
     def claim(self, owner: Unit) -> None:
         """The savepoint this thread opened last, with nothing since, is ``owner``'s."""
@@ -149,9 +156,9 @@ class ConnectionState:
     def on_savepoint_call(self, kind: Kind, name: str) -> None:
         self._unclaimed = None
         if kind is Kind.OPEN:
-            opener = getattr(self._opener, "owner", None)
+            opener = self._thread.opener
             if opener is not None:
-                self._opener.owner = None  # only the outermost begin_nested is its
+                self._thread.opener = None  # only the outermost begin_nested is its
                 owner, layer = opener
                 if layer:
                     self.savepoints.open_layer(name, owner)
@@ -350,16 +357,19 @@ def _after_begin(session: sa_orm.Session, transaction: t.Any, connection: sa.Con
 
 
 _session_units: weakref.WeakKeyDictionary[sa_orm.Session, Unit] = weakref.WeakKeyDictionary()
+_extension_sessions: dict[type[sa_orm.Session], bool] = {}
 
 
 def unit_of_session(session: sa_orm.Session) -> Unit:
     unit = _session_units.get(session)
     if unit is None:
         cls = type(session)
-        if any(base.__module__.startswith("flask_sqlalchemy") for base in cls.__mro__):
-            label = "db.session"
-        else:
-            label = f"a session ({cls.__qualname__} at {id(session):#x})"
+        extension = _extension_sessions.get(cls)
+        if extension is None:
+            extension = _extension_sessions[cls] = any(
+                base.__module__.startswith("flask_sqlalchemy") for base in cls.__mro__
+            )
+        label = "db.session" if extension else f"a session ({cls.__qualname__} at {id(session):#x})"
         unit = _session_units[session] = Unit(label)
     return unit
 

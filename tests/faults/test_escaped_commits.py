@@ -11,6 +11,8 @@ own, so nothing can escape into the test's database.
 from __future__ import annotations
 
 import inspect
+import sysconfig
+import typing as t
 import unittest
 
 import sqlalchemy as sa
@@ -78,6 +80,33 @@ class EscapedCommit(FaultChecks):
             f'opened at File "{__file__}", line {opened_at[0]}, in test_commit',
         )
         self.assertNotIn("generated", text)
+        self.assertCommitted(1)
+
+    def test_an_installed_package_in_between_is_skipped_for_the_users_line(self) -> None:
+        # Code of another installed package opens the connection on the test's behalf.
+        stray = self.stray_engine()
+        helper_file = f"{sysconfig.get_paths()['purelib']}/some_package/writer.py"
+        namespace: dict[str, t.Any] = {}
+        source = (
+            "def write(engine, statement):\n"
+            "    with engine.begin() as connection:\n"
+            "        connection.execute(statement)\n"
+        )
+        exec(compile(source, helper_file, "exec"), namespace)
+        opened_at: list[int] = []
+
+        class Faulty(on_app(self.backend)):  # type: ignore[misc]
+            def test_commit(self) -> None:
+                opened_at.append(_line_below())
+                namespace["write"](stray, insert_item("through a package"))
+
+        text = self.assertFailedWith(
+            run_case(Faulty),
+            "test_commit",
+            ESCAPED,
+            f'opened at File "{__file__}", line {opened_at[0]}, in test_commit',
+        )
+        self.assertNotIn("some_package", text)
         self.assertCommitted(1)
 
     def test_listing_the_engine_in_isolate_engines_fixes_it(self) -> None:

@@ -120,20 +120,20 @@ class ThreadsLeftRunning(FaultChecks):
         self.assertCommitted(0)
 
     def test_a_thread_that_finishes_while_the_test_waits_fails_it_too(self) -> None:
-        done = threading.Event()
+        wrote = threading.Event()
+        never = threading.Event()
         app = app_for(self.backend)
 
         def job() -> None:
             with app.app_context():
                 add_item("in the test transaction")
-            done.wait(0.3)
+            wrote.set()
+            never.wait(0.3)  # then it ends, within the second the test waits
 
         class Faulty(on_app(self.backend)):  # type: ignore[misc]
             def test_starts_a_short_job(self) -> None:
-                thread = threading.Thread(target=job, name="short-job")
-                thread.start()
-                while not self.session.scalars(sa.select(FaultItem.title)).all():
-                    pass  # it wrote, and it is still running
+                threading.Thread(target=job, name="short-job").start()
+                wrote.wait(30)  # it wrote, and it is still running
 
         self.assertFailedWith(
             run_case(Faulty),
