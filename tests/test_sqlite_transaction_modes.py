@@ -18,8 +18,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from flask_txtest import TransactionalTestCase
+from flask_txtest import AsyncTransactionalTestCase, TransactionalTestCase
 from tests._backends import Backend, count_rows, delete_all, on_backends
 
 db = SQLAlchemy()
@@ -198,6 +199,45 @@ class WithoutTheLibrary(unittest.TestCase):
     @unittest.skipUnless(AUTOCOMMIT_SUPPORTED, AUTOCOMMIT_MISSING)
     def test_autocommit_false(self) -> None:
         self.check("autocommit_false")
+
+
+@on_backends("sqlite")
+class AsyncSavepointRecipe(unittest.TestCase):
+    """aiosqlite: the same recipe, its listeners on the async engine's ``sync_engine``."""
+
+    backend: t.ClassVar[Backend]
+
+    def test_savepoints_work_inside_the_test_and_nothing_stays(self) -> None:
+        engine = create_async_engine(self.backend.async_url)
+        use_the_savepoint_recipe(engine.sync_engine)
+        factory = async_sessionmaker(engine, expire_on_commit=False)
+        seen: list[list[str]] = []
+
+        class Case(AsyncTransactionalTestCase):
+            async_engines = (engine,)
+            async_sessionmakers = (factory,)
+            metadata = db.metadata
+
+            def create_app(self) -> Flask:
+                return Flask(__name__)
+
+            async def test_body(self) -> None:
+                session: AsyncSession = self.session
+                session.add(ModeNote(title="first"))
+                await session.commit()
+                nested = await session.begin_nested()
+                session.add(ModeNote(title="rolled back"))
+                await session.flush()
+                await nested.rollback()
+                await session.commit()
+                seen.append(sorted(await session.scalars(sa.select(ModeNote.title))))
+
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
+        problems = "\n".join(text for _, text in [*result.errors, *result.failures])
+        self.assertTrue(result.testsRun and result.wasSuccessful(), problems)
+        self.assertEqual(seen, [["first"]])
+        self.assertEqual(count_rows(self.backend.url, TABLE), 0)
 
 
 del _ModeChecks  # a base, not a test case of its own

@@ -10,8 +10,9 @@ be committed for good. So, when an isolation ends:
   unit of work they were in ends inside the test transaction and is rolled back with it;
   then the test fails with an ``IsolationError`` naming them: join them in the test.
 - Every thread started during it that is still alive from then on is refused: a statement
-  it sends on any isolated engine (pinned to a later test, or not pinned at all) raises
-  an ``IsolationError`` in that thread, so nothing it writes reaches the database.
+  it sends on any isolated engine (pinned to a later test, or not pinned at all), and a
+  connection it takes from such an engine's pool, raise an ``IsolationError`` in that
+  thread, so nothing it writes reaches the database.
 
 Workers of thread pools (``concurrent.futures``, so asyncio's executor and asgiref's) are
 left alone: they serve every test in turn and are idle between tasks.
@@ -76,21 +77,40 @@ def _refused(thread: threading.Thread, engine: sa.Engine) -> IsolationError:
     )
 
 
-def _before_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
-    ident = threading.get_ident()
+def _refuse_if_left_running(engine: sa.Engine) -> None:
     if _left_running:
-        thread = _left_running.get(ident)
+        thread = _left_running.get(threading.get_ident())
+        # The same thread, not a new one that was given a dead one's ident.
         if thread is not None and thread is threading.current_thread():
-            raise _refused(thread, connection.engine)
+            raise _refused(thread, engine)
+
+
+def _before_cursor_execute(connection: sa.Connection, *args: t.Any) -> None:
+    _refuse_if_left_running(connection.engine)
+    ident = threading.get_ident()
     for watch in _active:
         if ident != watch.opener and ident not in watch.used:
             watch.used[ident] = threading.current_thread()
+
+
+def _refuse_checkout(engine: sa.Engine) -> cabc.Callable[..., None]:
+    """A pool ``checkout`` listener: no connection at all for a thread left running, so
+    raw DBAPI code (``engine.raw_connection()`` once unpinned) cannot write either."""
+
+    def checkout(*args: t.Any) -> None:
+        _refuse_if_left_running(engine)
+
+    return checkout
 
 
 def _listen(engine: sa.Engine) -> None:
     if engine not in _listened:
         # First, so that a refused statement never takes the test connection's lock.
         event.listen(engine, "before_cursor_execute", _before_cursor_execute, insert=True)
+        if not isinstance(engine.pool, sa.pool.StaticPool):
+            # A refused checkout invalidates the connection: a StaticPool's is the only
+            # one (an in-memory database), and statements are refused anyway.
+            event.listen(engine, "checkout", _refuse_checkout(engine))
         _listened.add(engine)
 
 

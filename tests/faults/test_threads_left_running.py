@@ -18,6 +18,7 @@ from flask_txtest import IsolationError
 from tests._backends import on_backends
 from tests._pytest_runs import run_pytest, write_project
 from tests.faults._support import (
+    ITEM,
     FaultChecks,
     FaultItem,
     add_item,
@@ -117,6 +118,47 @@ class ThreadsLeftRunning(FaultChecks):
         self.assertFailedWith(result, "test_a_starts_a_job", LEFT_RUNNING)
         self.assertEqual(seen, [[]])
         self.assertRefused(writer)
+        self.assertCommitted(0)
+
+    def test_raw_dbapi_code_of_a_thread_left_running_gets_no_connection(self) -> None:
+        if self.backend.is_memory:
+            self.skipTest(
+                "a StaticPool's one connection is not refused (that would drop the in-memory "
+                "database); only statements SQLAlchemy sees are"
+            )
+        wrote = threading.Event()
+        go = threading.Event()
+        errors: list[BaseException] = []
+        app = app_for(self.backend)
+
+        def job() -> None:
+            with app.app_context():
+                add_item("in the test transaction")
+                wrote.set()
+                go.wait(30)
+                try:
+                    raw = db.engine.raw_connection()  # the engine is not pinned any more
+                except BaseException as error:  # what the thread met, checked below
+                    errors.append(error)
+                    return
+                raw.cursor().execute(f"INSERT INTO {ITEM} (title) VALUES ('raw, for good')")
+                raw.commit()
+                raw.close()
+
+        thread = threading.Thread(target=job, name="raw-stray")
+        self.addCleanup(thread.join, 30)
+        self.addCleanup(go.set)
+
+        class Faulty(on_app(self.backend)):  # type: ignore[misc]
+            def test_starts_a_job(self) -> None:
+                thread.start()
+                wrote.wait(30)
+
+        self.assertFailedWith(run_case(Faulty), "test_starts_a_job", LEFT_RUNNING)
+        go.set()
+        thread.join(30)
+        self.assertEqual([type(error) for error in errors], [IsolationError], errors)
+        self.assertIn(REFUSED.format("raw-stray"), str(errors[0]))
         self.assertCommitted(0)
 
     def test_a_thread_that_finishes_while_the_test_waits_fails_it_too(self) -> None:

@@ -120,7 +120,7 @@ def tracking(world: World, model: SessionModel) -> cabc.Iterator[None]:
             assert state.bind_mapper is not None
             model.wrote(getattr(state.bind_mapper.class_, "__bind_key__", None), delete=True)
 
-    listeners = [
+    listeners: list[tuple[str, cabc.Callable[..., t.Any]]] = [
         ("after_begin", after_begin),
         ("after_flush", after_flush),
         ("do_orm_execute", do_orm_execute),
@@ -311,7 +311,9 @@ def run_isolated(app: Flask, backend: Backend, trace: Trace) -> Verdict:
             if _may_report(trace, len(trace.steps)):
                 verdict.reported = error
             else:
-                verdict.divergence = f"IsolationError on leaving isolate() (production ran): {error}"
+                verdict.divergence = (
+                    f"IsolationError on leaving isolate() (production ran): {error}"
+                )
     finally:
         left = committed(app, backend)
         clean(app)

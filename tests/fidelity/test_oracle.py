@@ -17,9 +17,9 @@ from tests.fidelity._app import app_for
 from tests.fidelity._oracle import run_in_production, run_isolated
 from tests.fidelity._programs import Program, programs
 
-#: Examples per backend in a plain run: enough to meet every kind of step in most
-#: interleavings while the whole fidelity package stays near a minute on two cores.
-DEFAULT_EXAMPLES = 60
+#: Examples per backend in a plain run (SQLite: split between its two app flavours):
+#: the whole fidelity package then takes about a minute on two cores.
+DEFAULT_EXAMPLES = 200
 
 
 def examples_per_backend() -> int:
