@@ -37,6 +37,7 @@ import typing as t
 import warnings
 import weakref
 
+import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from sqlalchemy import event
@@ -371,6 +372,9 @@ def unit_of_session(session: sa_orm.Session) -> Unit:
                 base.__module__.startswith("flask_sqlalchemy") for base in cls.__mro__
             )
         label = "db.session" if extension else f"a session ({cls.__qualname__} at {id(session):#x})"
+        if flask.has_request_context():
+            # A request's session is a unit of its own, as it would be in production.
+            label = f"{label} of the request {flask.request.method} {flask.request.path}"
         unit = _session_units[session] = Unit(label)
     return unit
 
