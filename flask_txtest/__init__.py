@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ._errors import ConfigurationError, IsolationError, TxtestError
+from ._errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
 from ._flask_testing import ContextVariableDoesNotExist
 from ._isolation import Isolation, isolate
 from ._testcase import TransactionalMixin, TransactionalTestCase
@@ -17,6 +17,7 @@ __all__ = [
     "AsyncTransactionalTestCase",
     "ConfigurationError",
     "ContextVariableDoesNotExist",
+    "DivergenceWarning",
     "Isolation",
     "IsolationError",
     "TransactionalMixin",

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
-from . import _sequences
 from ._errors import ConfigurationError, TxtestError
 from ._isolation import Isolation, is_broken, isolate_targets
 from ._pinning import pinned_connection
 from ._targets import Targets
 from .core.app_config import restored_config
+from .wire import sequences
 
 _CLASS_LAYER = "_txtest_class_layer"
 _MEMO = "_txtest_test_data_memo"
@@ -269,8 +269,8 @@ def reset_pinned_sequences(
         entry = by_connection.setdefault(id(connection), (connection, []))
         entry[1].extend(_tables_of(metadata))
     for connection, tables in by_connection.values():
-        _sequences.start_resetting(connection, tables, restarts)
-        stack.callback(_sequences.stop_resetting, connection)
+        sequences.start_resetting(connection, tables, restarts)
+        stack.callback(sequences.stop_resetting, connection)
 
 
 # MetaData -> (its table count, its tables): sorted_tables sorts on every call.

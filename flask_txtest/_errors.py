@@ -19,6 +19,10 @@ class IsolationError(TxtestError):
     """The test's isolation was broken: data could have reached the database for good."""
 
 
-for _public in (TxtestError, ConfigurationError, IsolationError):
+class DivergenceWarning(UserWarning):
+    """What the test sees may differ from production (``TXTEST_DIVERGENCE=warn``)."""
+
+
+for _public in (TxtestError, ConfigurationError, IsolationError, DivergenceWarning):
     _public.__module__ = "flask_txtest"
 del _public

@@ -23,20 +23,11 @@ from sqlalchemy import event
 from . import _dialects
 from ._errors import ConfigurationError, IsolationError
 from ._urls import is_memory_sqlite, safe_url, server_database_key
-from ._watch import after_statement_hooks, watch_of
+from .wire.listener import ConnectionState, state_of
 
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
 
 _OPENED_AT_KEY = "flask_txtest.opened_at"
-#: On a test connection: the statement after which the database had no transaction open.
-ENDED_BY_KEY = "flask_txtest.ended_by"
-_SEEN_OPEN_KEY = "flask_txtest.seen_open"
-
-
-def forget_transaction_state(connection: sa.Connection) -> None:
-    """Start a test connection's record of its transaction afresh."""
-    connection.info.pop(ENDED_BY_KEY, None)
-    connection.info.pop(_SEEN_OPEN_KEY, None)
 
 
 # Where code that is not the user's lives: its frames are skipped when naming a place.
@@ -101,7 +92,7 @@ def _user_frame() -> str:
 def _is_other_connection_to_isolated_database(connection: sa.Connection) -> bool:
     return (
         bool(_active)
-        and watch_of(connection) is None
+        and state_of(connection) is None
         and server_database_key(connection.engine) in _active
     )
 
@@ -123,22 +114,20 @@ def _on_commit(connection: sa.Connection) -> None:
     watches[-1].escapes.append(escape)
 
 
-def _check_transaction_still_open(connection: sa.Connection, statement: str) -> None:
-    """After each statement of a test connection (called by ``_watch``)."""
+def check_transaction_still_open(
+    connection: sa.Connection, statement: str, state: ConnectionState
+) -> None:
+    """After each statement of a test connection (a hook of the listener)."""
     # A raw COMMIT (or an implicit one) is seen right after it: by the end of the test,
     # later statements may have opened a new transaction that hides it. Only an open
     # transaction that closes counts: MariaDB opens it lazily, at the first table read.
-    info = connection.info
-    if ENDED_BY_KEY in info:
+    if state.ended_by is not None:
         return
     is_open = _dialects.transaction_open_after_statement(connection)
     if is_open:
-        info[_SEEN_OPEN_KEY] = True
-    elif is_open is False and info.get(_SEEN_OPEN_KEY):
-        info[ENDED_BY_KEY] = statement
-
-
-after_statement_hooks.append(_check_transaction_still_open)
+        state.seen_open = True
+    elif is_open is False and state.seen_open:
+        state.ended_by = statement
 
 
 def _listen_once() -> None:

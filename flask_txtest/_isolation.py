@@ -15,23 +15,32 @@ from flask import Flask
 
 from . import _dialects
 from ._errors import ConfigurationError, IsolationError, TxtestError
-from ._guards import (
-    ENDED_BY_KEY,
-    escaped_commits_error,
-    forget_transaction_state,
-    watch_escapes,
-)
+from ._guards import check_transaction_still_open, escaped_commits_error, watch_escapes
 from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
 from ._schema import create_missing_tables, default_step, ensure_schema
 from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
-from ._urls import database_key, safe_url
-from ._watch import (
+from ._urls import database_key
+from .core.stray_threads import watch_threads
+from .wire import sequences
+from .wire.listener import (
+    ConnectionState,
+    Hooks,
+    connection_lost,
+    divergence_mode,
+    divergence_set_to,
+    ended_from_inside,
     start_watching,
+    state_of,
     stop_watching,
     watch_engine,
-    watch_of,
 )
-from .core.stray_threads import watch_threads
+from .wire.savepoints import Unit
+
+#: What runs around each statement of a test connection.
+_HOOKS = Hooks(
+    before_statement=(sequences.restarts_before,),
+    after_statement=(check_transaction_still_open,),
+)
 
 C = t.TypeVar("C")
 
@@ -74,25 +83,17 @@ class Isolation:
         return self.targets.db
 
 
-def _ended_from_inside(engine: sa.Engine, statement: str | None) -> IsolationError:
-    after = f" It ended with: {' '.join(statement.split())[:200]}" if statement else ""
-    return IsolationError(
-        f"The test transaction on {safe_url(engine)} was ended from inside the test: "
-        "the database reports no open transaction. A raw COMMIT, or a statement that "
-        "commits implicitly (DDL, TRUNCATE or LOCK TABLES on MariaDB/MySQL), did this, "
-        "so what the test wrote before it may be in the database for good. Use "
-        "session.commit() (a savepoint release in tests) instead of raw COMMIT, and "
-        f"run DDL in create_schema rather than in the test.{after}"
-    )
+def _lost(state: ConnectionState | None, engine: sa.Engine) -> None:
+    """Fail the test whose connection was lost, even if the app caught the error."""
+    if state is not None and state.lost is not None:
+        raise connection_lost(engine) from state.lost
 
 
-def _connection_lost(engine: sa.Engine) -> TxtestError:
-    return TxtestError(
-        f"The test connection to {safe_url(engine)} was lost during the test: the server "
-        "closed it (a restart, a timeout, pg_terminate_backend or KILL). The database rolled "
-        "its transaction back, so nothing the test wrote was kept; the connection is dropped "
-        "from the pool and the next test gets a new one."
-    )
+def _unreproducible(state: ConnectionState | None) -> None:
+    """Fail the test again for a divergence, in case the code under test caught it."""
+    if state is not None and state.unreproducible:
+        errors, state.unreproducible = state.unreproducible, []
+        raise IsolationError(f"{errors[0]} (raised where it happened, and again now)")
 
 
 #: Class-level test connections whose transaction a test ended or lost: they cannot
@@ -113,34 +114,43 @@ def _still_open(connection: sa.Connection) -> bool:
 
 
 def _open_test_layer(
-    stack: contextlib.ExitStack, engine: sa.Engine, outer: sa.Connection
+    stack: contextlib.ExitStack, engine: sa.Engine, outer: sa.Connection, divergence: str | None
 ) -> sa.Connection:
     """This test's layer inside an open class-level transaction: a savepoint.
 
     The test pays no connection checkout and no BEGIN; its savepoint travels with its
-    first statement (see ``_watch``). It is checked as a whole transaction would be.
+    first statement (see ``wire.listener``). It is checked as a whole transaction would be.
     """
-    watch = watch_of(outer)
-    sent_before = watch.sent if watch is not None else 0
+    state = state_of(outer)
+    statements_before = state.savepoints.statements if state is not None else 0
     options = outer.get_execution_options()
-    savepoint = outer.begin_nested() if watch is None else watch.open_layer(outer.begin_nested)
+    if state is None:
+        savepoint = outer.begin_nested()
+    else:
+        savepoint = state.open_as(_LAYER, outer.begin_nested, layer=True)
+        if divergence is not None:
+            stack.enter_context(divergence_set_to(state, divergence_mode(divergence)))
+        state.lost = None
 
     def end() -> None:
-        if outer.invalidated:
-            # A statement of the test met the dead connection and failed the test already.
+        if outer.invalidated or (state is not None and state.lost is not None):
+            # The connection is gone (or was replaced): it cannot carry another test.
             broken_connections.add(outer)
+            _lost(state, engine)
             return
         try:
-            ended_by = outer.info.pop(ENDED_BY_KEY, None)
-            sent = watch is not None and watch.sent != sent_before
+            ended_by = state.ended_by if state is not None else None
+            if state is not None:
+                state.ended_by = None
+            sent = state is not None and state.savepoints.statements != statements_before
             ended = ended_by is not None or (sent and not _still_open(outer))
             if not ended:
                 if savepoint.is_active:
                     savepoint.rollback()
-                if sent and watch is not None:
+                if sent and state is not None:
                     # Now, not with the next test's first statement: a connection that
                     # died during this test fails this test.
-                    watch.send_pending(outer)
+                    state.send_pending(outer)
                 # Options a test set on the connection (engine.connect()) are its own.
                 outer._execution_options = options
         except Exception as error:
@@ -148,23 +158,31 @@ def _open_test_layer(
             if _dialects.is_disconnect(outer, error):
                 if not outer.invalidated:
                     outer.invalidate()
-                raise _connection_lost(engine) from error
+                raise connection_lost(engine) from error
             raise
         if ended:
             broken_connections.add(outer)
-            raise _ended_from_inside(engine, ended_by)
+            raise ended_from_inside(engine, ended_by)
+        _unreproducible(state)
 
     stack.callback(end)
     return outer
 
 
-def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> sa.Connection:
+#: The owner of the test's own savepoints.
+_LAYER = Unit("the test's own savepoint (flask_txtest)")
+
+
+def _open_outer_transaction(
+    stack: contextlib.ExitStack, engine: sa.Engine, divergence: str | None
+) -> sa.Connection:
     """A connection in a transaction that ``stack`` rolls back and closes."""
     outer = pinned_connection(engine)
     if outer is not None:
         # Already isolated (a class-level transaction): this layer is a savepoint in it.
-        return _open_test_layer(stack, engine, outer)
+        return _open_test_layer(stack, engine, outer, divergence)
 
+    mode = divergence_mode(divergence)
     watch_engine(engine)
     connection = engine.connect()
     try:
@@ -172,27 +190,31 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
     except BaseException:
         connection.close()
         raise
-    watch = start_watching(connection)
-    forget_transaction_state(connection)
+    state = start_watching(connection, _HOOKS, mode)
 
     def end() -> None:
         lost: Exception | None = None
         try:
-            # The database opens the transaction at the first statement: before it,
-            # "no transaction" is no sign of a commit.
+            stop_watching(connection)
+            _lost(state, engine)
             # Invalidated (a cancelled query, a lost server): the driver connection is
             # gone, the database rolled back, and ``connection.info`` would reconnect.
             invalidated = connection.invalidated
-            ended_by = None if invalidated else connection.info.pop(ENDED_BY_KEY, None)
+            # The database opens the transaction at the first statement: before it,
+            # "no transaction" is no sign of a commit.
+            ended_by = None if invalidated else state.ended_by
             ended = ended_by is not None or (
-                watch.used and not invalidated and not _dialects.transaction_is_open(connection)
+                state.used and not invalidated and not _dialects.transaction_is_open(connection)
             )
             if not invalidated:
-                watch.send_kept(connection)  # what must outlive the rollback
-                stop_watching(connection)
+                state.send_required(connection)  # what must outlive the rollback
             transaction.rollback()
             if not invalidated:
                 _dialects.restore_connection(connection)
+        except TxtestError:
+            if not connection.invalidated:
+                connection.invalidate()  # replaced after a loss: the pool drops it
+            raise
         except Exception as error:
             if not _dialects.is_disconnect(connection, error):
                 raise
@@ -202,16 +224,19 @@ def _open_outer_transaction(stack: contextlib.ExitStack, engine: sa.Engine) -> s
         finally:
             connection.close()
         if lost is not None:
-            raise _connection_lost(engine) from lost
+            raise connection_lost(engine) from lost
         if ended:
-            raise _ended_from_inside(engine, ended_by)
+            raise ended_from_inside(engine, ended_by)
+        _unreproducible(state)
 
     stack.callback(end)
     return connection
 
 
 @contextlib.contextmanager
-def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator[Isolation]:
+def isolate_targets(
+    targets: Targets, app: Flask | None = None, divergence: str | None = None
+) -> cabc.Iterator[Isolation]:
     """Pin ``targets`` to fresh test transactions for the duration of the block."""
     with contextlib.ExitStack() as stack:
         by_database: dict[t.Hashable, sa.Connection] = {}
@@ -221,7 +246,7 @@ def isolate_targets(targets: Targets, app: Flask | None = None) -> cabc.Iterator
         for key, engine in targets.engines.items():
             database = database_key(engine)
             if database not in by_database:
-                by_database[database] = _open_outer_transaction(stack, engine)
+                by_database[database] = _open_outer_transaction(stack, engine, divergence)
             connections[key] = by_database[database]
             pin_engine(stack, engine, by_database[database])
         escapes, stop_watching_escapes = watch_escapes(targets.engines.values())
@@ -255,6 +280,7 @@ def isolate(
     metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
     create_schema: bool | cabc.Callable[[], None] = True,
     reset_sequences: bool = False,
+    divergence: str | None = None,
 ) -> cabc.Iterator[Isolation]:
     """Run the block in a transaction per database that is rolled back when it ends.
 
@@ -279,11 +305,17 @@ def isolate(
     :param reset_sequences: ``True``: ids in the block start where the schema step left
         them (on PostgreSQL; SQLite gives rolled-back ids back by itself; refused on
         MariaDB/MySQL), as ``TransactionalTestCase.reset_sequences`` does.
+    :param divergence: what happens where one connection cannot reproduce what
+        production would do (a session that wrote rolls back after another unit of work
+        committed inside its transaction): ``"error"`` (the default, or
+        ``TXTEST_DIVERGENCE``) raises ``IsolationError``, ``"warn"`` a
+        ``DivergenceWarning``.
     :raises ConfigurationError: nothing to isolate, an unknown dotted path, a database
         whose name lacks ``test``, MariaDB/MySQL tables that are not InnoDB.
     :raises IsolationError: on leaving the block, when a raw ``COMMIT`` ended the
         transaction or a commit escaped through an engine that was not isolated.
     """
+    divergence_mode(divergence)  # an unknown mode is refused before anything opens
     if app is None:
         if db is not None:
             raise ConfigurationError("isolate() needs the app whose db it isolates: isolate(app).")
@@ -300,7 +332,7 @@ def isolate(
     # Inside data made for a group of tests, the first ids are read afresh, after it.
     layered = any(pinned_connection(engine) is not None for engine in targets.engines.values())
     with contextlib.ExitStack() as stack:
-        isolation = stack.enter_context(isolate_targets(targets, app))
+        isolation = stack.enter_context(isolate_targets(targets, app, divergence))
         if reset_sequences:
             from ._class_data import reset_pinned_sequences  # it builds on this module
 

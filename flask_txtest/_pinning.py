@@ -15,6 +15,7 @@ from unittest import mock
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 
+from ._guards import _user_frame
 from ._shared_connection import SharedConnection
 from .core.raw_connection import SharedRawConnection, raw_connection_of, retire_after
 
@@ -47,7 +48,7 @@ def pin_engine(stack: contextlib.ExitStack, engine: sa.Engine, connection: sa.Co
         return
     previous_connect = engine.__dict__.get("connect")
     _pinned[engine] = connection
-    engine.connect = lambda: SharedConnection(connection)  # type: ignore[method-assign,assignment,return-value]
+    engine.connect = lambda: SharedConnection(connection, _user_frame())  # type: ignore[method-assign,assignment,return-value]
 
     def unpin() -> None:
         if previous_connection is None:

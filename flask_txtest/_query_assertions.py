@@ -1,6 +1,6 @@
 """Query assertions: how many statements the app sent to the test's databases.
 
-They read what the per-connection watch (``_watch``) records, so they count every
+They read what the listener (``wire.listener``) records on each test connection, so they count every
 session, raw connection and request of the test, but not the SAVEPOINT / RELEASE /
 ROLLBACK TO bookkeeping that isolation itself adds.
 """
@@ -14,7 +14,7 @@ import typing as t
 import sqlalchemy as sa
 
 from ._errors import ConfigurationError
-from ._watch import ConnectionWatch, watch_of
+from .wire.listener import ConnectionState, state_of
 
 
 def _sync_connection(connection: t.Any) -> sa.Connection:
@@ -37,7 +37,7 @@ class QueryAssertionsMixin:
     connections: dict[t.Any, t.Any]
     failureException: type[BaseException]
 
-    def _txtest_watches(self, bind: t.Any) -> list[ConnectionWatch]:
+    def _txtest_watches(self, bind: t.Any) -> list[ConnectionState]:
         connections = self.__dict__.get("connections")
         if connections is None:
             raise ConfigurationError(
@@ -45,14 +45,14 @@ class QueryAssertionsMixin:
                 "where the databases are isolated; use them there."
             )
         chosen = list(connections.values()) if bind is None else [connections[bind]]
-        watches: list[ConnectionWatch] = []
+        watches: list[ConnectionState] = []
         seen: set[int] = set()
         for connection in chosen:
             sync = _sync_connection(connection)
             if id(sync) in seen:  # several bind keys may share one connection
                 continue
             seen.add(id(sync))
-            watch = watch_of(sync)
+            watch = state_of(sync)
             if watch is None:
                 raise ConfigurationError(
                     f"The test connection {sync!r} is not watched, so its queries cannot "

@@ -7,6 +7,11 @@ statement on the test connection. Its own transaction is a SAVEPOINT, so the cal
 test's outer transaction stays open. It keeps its own transaction state rather than
 reporting the test connection's: SQLAlchemy 2.1 adopts an engine connection's open
 transaction as its own, and would then really commit it.
+
+Each one is a unit of work of its own, as a connection of its own would be in
+production: the savepoints it opens are its own (``wire.savepoints``), so a commit of
+its ``begin_nested()`` is its own write, and its commit inside a session's savepoint is
+another unit's commit to that session.
 """
 
 from __future__ import annotations
@@ -16,14 +21,24 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from .wire.listener import state_of
+from .wire.savepoints import Unit
+
 
 class SharedConnection:
     """A ``Connection`` look-alike over the test connection; see the module docstring."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, opened_at: str) -> None:
         self._connection = connection
         self._savepoint: sa.NestedTransaction | None = None
         self._closed = False
+        self._unit = Unit(f"the connection from engine.connect() / engine.begin() at {opened_at}")
+
+    def _open_savepoint(self) -> sa.NestedTransaction:
+        state = state_of(self._connection)
+        if state is None:
+            return self._connection.begin_nested()
+        return state.open_as(self._unit, self._connection.begin_nested)
 
     def __getattr__(self, name: str) -> t.Any:
         # Everything not about transactions or closing behaves as the test connection.
@@ -53,7 +68,7 @@ class SharedConnection:
     def _autobegin(self) -> None:
         self._check_open()
         if self._savepoint is None or not self._savepoint.is_active:
-            self._savepoint = self._connection.begin_nested()
+            self._savepoint = self._open_savepoint()
 
     def begin(self) -> sa.NestedTransaction:
         self._check_open()
@@ -63,12 +78,12 @@ class SharedConnection:
                 "object via begin() or autobegin; can't call begin() here unless "
                 "rollback() or commit() is called first."
             )
-        self._savepoint = self._connection.begin_nested()
+        self._savepoint = self._open_savepoint()
         return self._savepoint
 
     def begin_nested(self) -> sa.NestedTransaction:
         self._autobegin()
-        return self._connection.begin_nested()
+        return self._open_savepoint()
 
     def in_transaction(self) -> bool:
         return self._savepoint is not None and self._savepoint.is_active

@@ -73,7 +73,7 @@ class ConfigurationPageTests(unittest.TestCase):
     def test_every_environment_variable_is_on_the_page(self):
         variables = {
             name
-            for path in LIBRARY.glob("*.py")
+            for path in LIBRARY.rglob("*.py")
             for name in re.findall(r"TXTEST_[A-Z_]+", path.read_text(encoding="utf-8"))
         }
         self.assertIn("TXTEST_ALLOW_DATABASE", variables)

@@ -115,6 +115,18 @@ class ResetSequences(TransactionalTestCase):
             connection.execute(sa.text(f"INSERT INTO {ITEM} (name) VALUES ('raw')"))
             self.assertEqual(connection.scalar(sa.text(f"SELECT id FROM {ITEM}")), 1)
 
+    def test_a_core_insert_that_starts_with_a_cte_gets_the_first_id(self) -> None:
+        # Its text starts with WITH, not INSERT: only its structure says it inserts.
+        self.advance(RsItem)
+        names = sa.select(sa.literal("from a cte").label("name")).cte("names")
+        statement = sa.insert(RsItem.__table__).from_select(["name"], sa.select(names.c.name))
+        statement = statement.add_cte(names)
+        with db.engine.begin() as connection:
+            sql = str(statement.compile(dialect=connection.dialect))
+            self.assertTrue(sql.lstrip().upper().startswith("WITH"), sql)
+            connection.execute(statement)
+            self.assertEqual(connection.scalar(sa.select(RsItem.id)), 1)
+
     def test_a_rolled_back_insert_gives_its_id_back(self) -> None:
         for model in MODELS:
             self.advance(model)

@@ -32,6 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from .._errors import IsolationError
+from .._guards import _user_frame
+from ..wire.listener import state_of
+from ..wire.savepoints import Unit
 
 # Driver methods that would end the test transaction, or change the connection for the
 # tests after this one: there is no faithful way to run them on the test connection.
@@ -82,6 +85,8 @@ class SharedRawConnection:
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_savepoint", None)
         object.__setattr__(self, "_closed", False)
+        # A unit of work of its own, as a DBAPI connection from the pool would be.
+        object.__setattr__(self, "_unit", Unit(f"engine.raw_connection() at {_user_frame()}"))
         #: Stands in for the pool's per-connection ``info`` (the test connection's own
         #: holds the library's bookkeeping).
         object.__setattr__(self, "info", {})
@@ -89,6 +94,7 @@ class SharedRawConnection:
     _connection: sa.Connection
     _savepoint: sa.NestedTransaction | None
     _closed: bool
+    _unit: Unit
     info: dict[t.Any, t.Any]
 
     def __repr__(self) -> str:
@@ -182,7 +188,10 @@ class SharedRawConnection:
     def _begin(self) -> None:
         self._check_open()
         if self._savepoint is None or not self._savepoint.is_active:
-            object.__setattr__(self, "_savepoint", self._connection.begin_nested())
+            state = state_of(self._connection)
+            begin = self._connection.begin_nested
+            savepoint = begin() if state is None else state.open_as(self._unit, begin)
+            object.__setattr__(self, "_savepoint", savepoint)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -90,6 +90,20 @@ def app_for(backend: Backend) -> Flask:
     return make_app(backend.url)
 
 
+def app_with_view(backend: Backend, view: t.Callable[[], t.Any]) -> Flask:
+    """A new app on ``backend`` with ``view`` at ``/view`` (rules cannot be added to an
+    app that served a request); its engines are disposed of when the test ends."""
+    app = make_app(backend.url)
+    app.add_url_rule("/view", "view", view, methods=["GET", "POST"])
+    return app
+
+
+def dispose_engines(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 def stray_line() -> int:
     """The line of ``stray_view`` that opens its connection, as an error should name it."""
     lines = pathlib.Path(__file__).read_text().splitlines()

@@ -1,0 +1,99 @@
+"""What one connection cannot reproduce is never silent.
+
+The session writes, another unit of work (``engine.begin()``) commits inside the
+session's transaction, the session rolls back: production keeps the other unit's row and
+undoes the session's; one shared connection can only undo both or neither. The rollback
+raises (and the test fails again when it ends, in case the code caught it), or warns
+with ``divergence="warn"``.
+"""
+
+from __future__ import annotations
+
+import unittest
+import warnings
+
+import sqlalchemy as sa
+
+from flask_txtest import isolate
+from flask_txtest._errors import ConfigurationError, DivergenceWarning, IsolationError
+from tests._backends import on_backends
+from tests.faults._support import (
+    FaultChecks,
+    FaultItem,
+    app_for,
+    clean,
+    committed,
+    db,
+    insert_item,
+)
+
+
+def _titles() -> list[str]:
+    return sorted(db.session.scalars(sa.select(FaultItem.title)))
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class WhatOneConnectionCannotReproduce(FaultChecks):
+    """The session writes, another unit commits inside its transaction, the session rolls
+    back: production keeps the other's row, one connection cannot. It is never silent."""
+
+    def interleave(self) -> None:
+        db.session.add(FaultItem(title="the session's"))
+        db.session.flush()
+        with db.engine.begin() as connection:
+            connection.execute(insert_item("committed by engine.begin()"))
+        db.session.rollback()
+
+    def test_production_keeps_the_other_units_commit(self) -> None:
+        if self.backend.dialect == "sqlite":
+            self.skipTest("SQLite allows one writer: in production the second one waits")
+        app = app_for(self.backend)
+        try:
+            with app.app_context():
+                self.interleave()
+                self.assertEqual(_titles(), ["committed by engine.begin()"])
+        finally:
+            clean(self.backend)
+
+    def test_the_rollback_raises_naming_both_units_and_what_to_do(self) -> None:
+        app = app_for(self.backend)
+        at_the_moment = self.assertRaises(IsolationError)
+        raised = self.assertRaises(IsolationError)
+        # The innermost catches the rollback's error; the outermost the test end's.
+        with raised, isolate(app), app.app_context(), at_the_moment:
+            self.interleave()
+        message = str(at_the_moment.exception)
+        self.assertIn(
+            "This interleaving cannot be reproduced on one connection: db.session rolled back",
+            message,
+        )
+        self.assertIn("the connection from engine.connect() / engine.begin() at File", message)
+        self.assertIn(__file__, message)
+        self.assertIn("Commit db.session before", message)
+        self.assertIn("TXTEST_DIVERGENCE=warn", message)
+        # Raised again when the test ends, in case the code under test caught it.
+        self.assertIn("raised where it happened, and again now", str(raised.exception))
+        self.assertEqual(committed(self.backend), 0)
+
+    def test_divergence_warn_turns_it_into_a_warning(self) -> None:
+        app = app_for(self.backend)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with isolate(app, divergence="warn"), app.app_context():
+                self.interleave()
+        self.assertEqual([w.category for w in caught], [DivergenceWarning])
+        self.assertIn("db.session rolled back after writing", str(caught[0].message))
+        self.assertEqual(committed(self.backend), 0)
+
+    def test_an_unknown_divergence_mode_is_refused(self) -> None:
+        refused = self.assertRaisesRegex(ConfigurationError, "Unknown divergence='loud'")
+        with refused, isolate(app_for(self.backend), divergence="loud"):
+            pass
+        self.assertIn(
+            "the test fails where one connection cannot reproduce what production would do",
+            str(refused.exception),
+        )
+
+
+if __name__ == "__main__":
+    unittest.main()
