@@ -37,6 +37,7 @@ import typing as t
 import warnings
 import weakref
 
+import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from sqlalchemy import event
@@ -92,6 +93,9 @@ class _PerThread(threading.local):
     depth = 0
     #: (owner, is a layer) for the savepoint this thread's ``begin_nested`` opens.
     opener: tuple[Unit, bool] | None = None
+    #: The savepoint this thread opened last without a known owner, with nothing sent
+    #: or opened since: a session's ``after_begin`` claims it.
+    unclaimed: str | None = None
 
 
 class ConnectionState:
@@ -123,8 +127,6 @@ class ConnectionState:
         self._render = _renderers[connection.dialect]
         self._lock = threading.RLock()
         self._thread = _PerThread()
-        #: (thread, savepoint name) opened without a known owner, for a session to claim.
-        self._unclaimed: tuple[int, str] | None = None
 
     # -- the lock --------------------------------------------------------------------
 
@@ -149,12 +151,12 @@ class ConnectionState:
 
     def claim(self, owner: Unit) -> None:
         """The savepoint this thread opened last, with nothing since, is ``owner``'s."""
-        unclaimed, self._unclaimed = self._unclaimed, None
-        if unclaimed is not None and unclaimed[0] == threading.get_ident():
-            self.savepoints.claim(unclaimed[1], owner)
+        unclaimed, self._thread.unclaimed = self._thread.unclaimed, None
+        if unclaimed is not None:
+            self.savepoints.claim(unclaimed, owner)
 
     def on_savepoint_call(self, kind: Kind, name: str) -> None:
-        self._unclaimed = None
+        self._thread.unclaimed = None
         if kind is Kind.OPEN:
             opener = self._thread.opener
             if opener is not None:
@@ -166,7 +168,7 @@ class ConnectionState:
                 self.savepoints.apply(Op(kind, name, owner))
                 return
             self.savepoints.apply(Op(kind, name, self.direct))
-            self._unclaimed = (threading.get_ident(), name)
+            self._thread.unclaimed = name
             return
         divergence = self.savepoints.apply(Op(kind, name))
         if divergence is not None:
@@ -303,7 +305,7 @@ def _before_cursor_execute(
     state.acquire()
     try:
         state.check_connection(connection)
-        state._unclaimed = None
+        state._thread.unclaimed = None
         state.used = True
         for before in state.hooks.before_statement:
             for sql in before(connection, statement, context, state):
@@ -352,7 +354,7 @@ def _handle_error(context: sa.engine.ExceptionContext) -> None:
 
 def _after_begin(session: sa_orm.Session, transaction: t.Any, connection: sa.Connection) -> None:
     state: ConnectionState | None = _states.get(connection)
-    if state is not None and state._unclaimed is not None:
+    if state is not None and state._thread.unclaimed is not None:
         state.claim(unit_of_session(session))
 
 
@@ -370,6 +372,9 @@ def unit_of_session(session: sa_orm.Session) -> Unit:
                 base.__module__.startswith("flask_sqlalchemy") for base in cls.__mro__
             )
         label = "db.session" if extension else f"a session ({cls.__qualname__} at {id(session):#x})"
+        if flask.has_request_context():
+            # A request's session is a unit of its own, as it would be in production.
+            label = f"{label} of the request {flask.request.method} {flask.request.path}"
         unit = _session_units[session] = Unit(label)
     return unit
 
