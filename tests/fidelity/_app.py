@@ -14,7 +14,6 @@ uses SAVEPOINT.
 
 from __future__ import annotations
 
-import functools
 import typing as t
 
 import sqlalchemy as sa
@@ -146,10 +145,14 @@ def make_app(backend: Backend, *, savepoints: bool = True) -> Flask:
     return app
 
 
-@functools.cache
+_apps: dict[tuple[Backend, bool], Flask] = {}
+
+
 def app_for(backend: Backend, savepoints: bool = True) -> Flask:
     """One app per backend and flavour for the run, so pools (and :memory:) are shared."""
-    return make_app(backend, savepoints=savepoints)
+    if (backend, savepoints) not in _apps:
+        _apps[backend, savepoints] = make_app(backend, savepoints=savepoints)
+    return _apps[backend, savepoints]
 
 
 def committed(app: Flask, backend: Backend) -> dict[str | None, list[str]]:
@@ -182,3 +185,16 @@ def clean(app: Flask) -> None:
         for bind in TABLES:
             with db.engines[bind].begin() as connection:
                 connection.execute(sa.delete(table_of(bind)))
+
+
+def release_connections(backend: Backend) -> None:
+    """Close the pooled connections of the apps on ``backend`` (a test class is done
+    with them), so a long suite does not hold them idle on a shared server. An
+    in-memory database lives in its one connection, so it is kept."""
+    if backend.is_memory:
+        return
+    for (each, _), app in _apps.items():
+        if each == backend:
+            with app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()

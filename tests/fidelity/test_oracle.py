@@ -13,7 +13,7 @@ import unittest
 from hypothesis import HealthCheck, given, settings
 
 from tests._backends import Backend, on_backends
-from tests.fidelity._app import app_for
+from tests.fidelity._app import app_for, release_connections
 from tests.fidelity._oracle import run_in_production, run_isolated
 from tests.fidelity._programs import Program, programs
 
@@ -50,6 +50,11 @@ def oracle_settings(share: float = 1.0) -> settings:
 
 class OracleChecks(unittest.TestCase):
     backend: t.ClassVar[Backend]
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        release_connections(cls.backend)
+        super().tearDownClass()
 
     def check(self, program: Program, *, savepoints: bool) -> None:
         app = app_for(self.backend, savepoints)

@@ -26,7 +26,15 @@ from flask import Flask
 
 from flask_txtest import IsolationError, isolate
 from tests._backends import Backend, on_backends
-from tests.fidelity._app import Item, app_for, clean, committed, db, table_of
+from tests.fidelity._app import (
+    Item,
+    app_for,
+    clean,
+    committed,
+    db,
+    release_connections,
+    table_of,
+)
 from tests.fidelity._steps import Boom, World
 
 Code = cabc.Callable[[], None]
@@ -44,6 +52,11 @@ class TableChecks(unittest.TestCase):
     backend: t.ClassVar[Backend]
     #: The SQLite app uses SQLAlchemy's pysqlite recipe, as any app using SAVEPOINT must.
     savepoints: t.ClassVar[bool] = True
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        release_connections(cls.backend)
+        super().tearDownClass()
 
     @property
     def app(self) -> Flask:
