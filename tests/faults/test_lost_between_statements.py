@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import typing as t
 import unittest
 
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from tests.faults._support import (
     run_case,
 )
 from tests.faults.test_ended_from_inside import ENDED, next_test_sees_only
-from tests.faults.test_resilience import LOST, kill
+from tests.faults.test_resilience import LOST, kill, view_losing_its_connection
 
 
 @on_backends("sqlite", "postgresql", "mysql")
@@ -92,18 +91,7 @@ class KilledThenRolledBack(FaultChecks):
 @on_backends("postgresql", "mysql")
 class LostInsideAView(FaultChecks):
     def test_the_test_fails_although_the_view_answered_500(self) -> None:
-        url = self.backend.url
-
-        def swallowing_view() -> t.Any:
-            kill(url, db.session.connection())
-            try:
-                db.session.execute(sa.select(FaultItem.id)).all()
-            except sa.exc.OperationalError:
-                db.session.rollback()
-                return "database unavailable", 500
-            return "", 200
-
-        app = app_with_view(self.backend, swallowing_view)
+        app = app_with_view(self.backend, view_losing_its_connection(self.backend.url))
         self.addCleanup(dispose_engines, app)
         statuses: list[int] = []
 

@@ -9,6 +9,8 @@ test is isolated on a fresh one.
 
 from __future__ import annotations
 
+import collections.abc as cabc
+import typing as t
 import unittest
 
 import sqlalchemy as sa
@@ -32,6 +34,21 @@ def kill(url: str, connection: sa.Connection) -> None:
                 other.exec_driver_sql(f"KILL {int(thread_id)}")
     finally:
         admin.dispose()
+
+
+def view_losing_its_connection(url: str) -> cabc.Callable[[], t.Any]:
+    """A view whose connection is killed mid-request; it catches the error and answers 500."""
+
+    def view() -> t.Any:
+        kill(url, db.session.connection())
+        try:
+            db.session.execute(sa.select(FaultItem.id)).all()
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            return "database unavailable", 500
+        return "", 200
+
+    return view
 
 
 def server_id(connection: sa.Connection) -> int:

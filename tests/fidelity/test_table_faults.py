@@ -34,11 +34,12 @@ from tests.faults._support import (
     app_for,
     db,
     describe,
+    dispose_engines,
     make_app,
     on_app,
     run_case,
 )
-from tests.faults.test_resilience import LOST, kill
+from tests.faults.test_resilience import LOST, kill, view_losing_its_connection
 
 RAW_INSERT = f"INSERT INTO {ITEM} (title) VALUES ('raw')"
 
@@ -268,17 +269,7 @@ class Row9ThreadLeftRunning(FaultChecks):
 def losing_view_app(url: str) -> Flask:
     """An app whose ``/lose`` view loses its connection, catches the error, answers 500."""
     app = make_app(url)
-
-    def lose() -> t.Any:
-        kill(url, db.session.connection())
-        try:
-            db.session.execute(sa.select(FaultItem.id)).all()
-        except sa.exc.OperationalError:
-            db.session.rollback()
-            return "database unavailable", 500
-        return "", 200
-
-    app.add_url_rule("/lose", "lose", lose)
+    app.add_url_rule("/lose", "lose", view_losing_its_connection(url))
     return app
 
 
@@ -286,13 +277,7 @@ def losing_view_app(url: str) -> Flask:
 class Row10ConnectionLostInAView(FaultChecks):
     def app(self) -> Flask:
         app = losing_view_app(self.backend.url)
-
-        def dispose() -> None:
-            with app.app_context():
-                for engine in db.engines.values():
-                    engine.dispose()
-
-        self.addCleanup(dispose)
+        self.addCleanup(dispose_engines, app)
         return app
 
     def test_production_answers_500(self) -> None:
