@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typing as t
 
-from ._errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
-from ._flask_testing import ContextVariableDoesNotExist
-from ._isolation import Isolation, isolate
-from ._testcase import TransactionalMixin, TransactionalTestCase
+from .core.isolation import Isolation, isolate
+from .errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
+from .unittest.flask_testing import ContextVariableDoesNotExist
+from .unittest.testcase import TransactionalMixin, TransactionalTestCase
 
 if t.TYPE_CHECKING:
-    from ._async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
+    from .unittest.async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
 
 __all__ = [
     "AsyncTransactionalMixin",
@@ -37,7 +37,7 @@ def __getattr__(name: str) -> t.Any:
         from .core import optional_async
 
         optional_async.require(f"flask_txtest.{name}")
-        from . import _async_testcase
+        from .unittest import async_testcase
 
-        return getattr(_async_testcase, name)
+        return getattr(async_testcase, name)
     raise AttributeError(f"module 'flask_txtest' has no attribute {name!r}")

@@ -17,8 +17,8 @@ import typing as t
 
 from flask import Flask
 
-from ._flask_testing import ContextVariableDoesNotExist, environ_for_test_request
-from ._testcase import TransactionalTestCase
+from .unittest.flask_testing import ContextVariableDoesNotExist, environ_for_test_request
+from .unittest.testcase import TransactionalTestCase
 
 __all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "TestCase"]
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_txtest import TransactionalTestCase
-from flask_txtest._pinning import pinned_connection
+from flask_txtest.core.patching import pinned_connection
 
 db = SQLAlchemy()
 

@@ -13,7 +13,7 @@ import unittest
 
 import sqlalchemy as sa
 
-from flask_txtest._async_class_data import RUNNER_HOOKS
+from flask_txtest.unittest.async_class_data import RUNNER_HOOKS
 from tests._backends import Backend, count_rows, delete_all, on_backends
 from tests.apps.async_class_data_app import (
     AUTHOR,

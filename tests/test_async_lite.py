@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from flask_txtest import AsyncTransactionalTestCase
-from flask_txtest._async_class_data import RUNNER_HOOKS
+from flask_txtest.unittest.async_class_data import RUNNER_HOOKS
 from tests._backends import BACKENDS, Backend, count_rows, delete_all, on_backends
 from tests.apps import async_app
 from tests.apps.async_app import LITE_NAME, LiteBase, LiteName

@@ -31,10 +31,10 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from .._errors import IsolationError
-from .._guards import _user_frame
+from ..errors import IsolationError
 from ..wire.listener import state_of
 from ..wire.savepoints import Unit
+from .guards import _user_frame
 
 # Driver methods that would end the test transaction, or change the connection for the
 # tests after this one: there is no faithful way to run them on the test connection.

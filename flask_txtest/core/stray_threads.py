@@ -30,8 +30,8 @@ import weakref
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from .._errors import IsolationError
-from .._urls import safe_url
+from ..errors import IsolationError
+from .urls import safe_url
 
 #: How long, in all, the end of a test waits for the threads it left running.
 JOIN_SECONDS = 1.0

@@ -43,10 +43,9 @@ import sqlalchemy.orm as sa_orm
 from sqlalchemy import event
 from sqlalchemy.sql import expression
 
-from .. import _dialects
-from .._errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
-from .._urls import safe_url
-from . import statements
+from ..core.urls import safe_url
+from ..errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
+from . import dialects, statements
 from .savepoints import Divergence, Fate, Kind, Op, Queued, Savepoints, Unit
 
 if t.TYPE_CHECKING:
@@ -197,7 +196,7 @@ class ConnectionState:
             # What echo=True printed before the statements were deferred.
             for statement in sql:
                 connection._log_info(statement)
-        _dialects.run_batch_on_driver(connection, sql)
+        dialects.run_batch_on_driver(connection, sql)
 
     # -- what cannot be reproduced ---------------------------------------------------
 
@@ -221,7 +220,7 @@ class ConnectionState:
                 self.lost = error
             raise error
         if self.seen_open and self.ended_by is None:
-            is_open = _dialects.transaction_open_after_statement(connection)
+            is_open = dialects.transaction_open_after_statement(connection)
             if is_open is False:
                 # Ended between two statements (the DBAPI connection's own commit()).
                 self.ended_by = "a commit() or rollback() on the DBAPI connection"

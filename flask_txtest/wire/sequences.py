@@ -17,10 +17,9 @@ import typing as t
 
 import sqlalchemy as sa
 
-from .. import _dialects
-from .._errors import ConfigurationError
-from .._urls import database_key
-from . import statements
+from ..core.urls import database_key
+from ..errors import ConfigurationError
+from . import dialects, statements
 from .listener import ConnectionState, state_of
 from .savepoints import Savepoint
 
@@ -84,7 +83,7 @@ def start_resetting(
     key = (database_key(connection.engine), tuple(sorted(table.fullname for table in tables)))
     if key not in cache:
         # Read before the test writes anything: the ids as the test starts.
-        cache[key] = _dialects.postgresql_sequence_restarts(connection, tables)
+        cache[key] = dialects.postgresql_sequence_restarts(connection, tables)
     state = state_of(connection)
     if state is not None:
         state.sequences = TestSequences(cache[key])

@@ -7,7 +7,8 @@ from unittest import mock
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_txtest import TransactionalTestCase, _async_class_data
+from flask_txtest import TransactionalTestCase
+from flask_txtest.unittest import async_class_data as _async_class_data
 from tests._backends import on_backends
 from tests.apps.async_class_data_app import Base, ClassDataChecks
 from tests.faults._support import describe, run_case

@@ -14,8 +14,7 @@ import warnings
 
 import sqlalchemy as sa
 
-from flask_txtest import isolate
-from flask_txtest._errors import ConfigurationError, DivergenceWarning, IsolationError
+from flask_txtest import ConfigurationError, DivergenceWarning, IsolationError, isolate
 from tests._backends import on_backends
 from tests.faults._support import (
     FaultChecks,

@@ -86,8 +86,8 @@ class Row4RawConnectionCommit(FaultChecks):
         if result.wasSuccessful():
             self.assertEqual(seen, [["raw"]], "the commit is visible inside the test")
         else:
-            text = self.assertFailedWith(result, "test_raw_commit", "flask_txtest._errors.")
-            message = text.split("flask_txtest._errors.", 1)[1]
+            text = self.assertFailedWith(result, "test_raw_commit", "flask_txtest.IsolationError: ")
+            message = text.split("flask_txtest.IsolationError: ", 1)[1]
             self.assertIn("raw_connection()", message, "the refusal names what was refused")
 
 

@@ -13,8 +13,8 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ._errors import ConfigurationError
-from .wire.listener import ConnectionState, state_of
+from ..errors import ConfigurationError
+from ..wire.listener import ConnectionState, state_of
 
 
 def _sync_connection(connection: t.Any) -> sa.Connection:

@@ -13,7 +13,7 @@ import contextlib
 
 import pytest
 
-from .._errors import ConfigurationError
+from ..errors import ConfigurationError
 
 
 @contextlib.contextmanager

@@ -25,8 +25,11 @@ from flask import Flask
 from sqlalchemy.ext import asyncio as sa_async
 from sqlalchemy.util import greenlet_spawn
 
-from ._async_isolation import AsyncIsolation, isolate_async_targets
-from ._class_data import (
+from ..core.async_isolation import AsyncIsolation, isolate_async_targets
+from ..core.isolation import is_broken
+from ..core.targets import Targets
+from ..errors import ConfigurationError, TxtestError
+from .class_data import (
     _load_expired,
     has_class_data,
     keep_as_test_data,
@@ -36,9 +39,6 @@ from ._class_data import (
     reset_pinned_sequences,
     restore_class,
 )
-from ._errors import ConfigurationError, TxtestError
-from ._isolation import is_broken
-from ._targets import Targets
 
 _RUNNER = "_txtest_class_runner"
 _LAYER = "_txtest_async_class_layer"

@@ -10,16 +10,16 @@ import unittest
 import sqlalchemy as sa
 from flask import Flask
 
-from ._class_data import ClassDataMixin
-from ._client import LazyTestClient
-from ._errors import ConfigurationError
-from ._flask_testing import FlaskTestingMixin
-from ._isolation import Isolation, isolate_targets
-from ._query_assertions import QueryAssertionsMixin
-from ._schema import create_missing_tables, default_step, ensure_schema
-from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets, session_for
-from .core.app_config import restored_config
-from .unittest.lifecycle import Opener, opened_before
+from ..client import LazyTestClient
+from ..core.app_config import restored_config
+from ..core.isolation import Isolation, isolate_targets
+from ..core.schema import create_missing_tables, default_step, ensure_schema
+from ..core.targets import EngineSpec, SessionFactorySpec, Targets, find_targets, session_for
+from ..errors import ConfigurationError
+from .class_data import ClassDataMixin
+from .flask_testing import FlaskTestingMixin
+from .lifecycle import Opener, opened_before
+from .query_assertions import QueryAssertionsMixin
 
 _APP_SCOPES = ("class", "test")
 

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
-from ._errors import ConfigurationError, TxtestError
-from ._isolation import Isolation, is_broken, isolate_targets
-from ._pinning import pinned_connection
-from ._targets import Targets
-from .core.app_config import restored_config
-from .wire import sequences
+from ..core.app_config import restored_config
+from ..core.isolation import Isolation, is_broken, isolate_targets
+from ..core.patching import pinned_connection
+from ..core.targets import Targets
+from ..errors import ConfigurationError, TxtestError
+from ..wire import sequences
 
 _CLASS_LAYER = "_txtest_class_layer"
 _MEMO = "_txtest_test_data_memo"

@@ -14,10 +14,10 @@ from flask import Flask
 # Importable without greenlet (it needs it only when called).
 from sqlalchemy.util import greenlet_spawn
 
-from ._errors import ConfigurationError
-from ._guards import check_rollback_support
-from ._targets import Targets
-from ._urls import database_key, is_memory_sqlite, safe_url
+from ..errors import ConfigurationError
+from .guards import check_rollback_support
+from .targets import Targets
+from .urls import database_key, is_memory_sqlite, safe_url
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext import asyncio as sa_async

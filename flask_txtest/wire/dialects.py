@@ -9,8 +9,8 @@ import typing as t
 
 import sqlalchemy as sa
 
-from ._errors import ConfigurationError
-from ._urls import safe_url
+from ..core.urls import safe_url
+from ..errors import ConfigurationError
 
 
 def _uses_legacy_sqlite_transactions(dbapi_connection: t.Any) -> bool:

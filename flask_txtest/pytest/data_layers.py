@@ -17,11 +17,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
-from ._class_data import _attach, _commit_class_sessions, _load_expired, mapped_in
-from ._errors import ConfigurationError
-from ._isolation import Isolation
-from ._targets import session_for
-from .core.app_config import restored_config
+from ..core.app_config import restored_config
+from ..core.isolation import Isolation
+from ..core.targets import session_for
+from ..errors import ConfigurationError
+from ..unittest.class_data import _attach, _commit_class_sessions, _load_expired, mapped_in
 
 T = t.TypeVar("T")
 

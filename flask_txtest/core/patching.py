@@ -15,9 +15,9 @@ from unittest import mock
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 
-from ._guards import _user_frame
-from ._shared_connection import SharedConnection
-from .core.raw_connection import SharedRawConnection, raw_connection_of, retire_after
+from .guards import _user_frame
+from .raw_connection import SharedRawConnection, raw_connection_of, retire_after
+from .shared_connection import SharedConnection
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext import asyncio as sa_async

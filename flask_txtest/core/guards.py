@@ -20,10 +20,10 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from . import _dialects
-from ._errors import ConfigurationError, IsolationError
-from ._urls import is_memory_sqlite, safe_url, server_database_key
-from .wire.listener import ConnectionState, state_of
+from ..errors import ConfigurationError, IsolationError
+from ..wire import dialects
+from ..wire.listener import ConnectionState, state_of
+from .urls import is_memory_sqlite, safe_url, server_database_key
 
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
 
@@ -123,7 +123,7 @@ def check_transaction_still_open(
     # transaction that closes counts: MariaDB opens it lazily, at the first table read.
     if state.ended_by is not None:
         return
-    is_open = _dialects.transaction_open_after_statement(connection)
+    is_open = dialects.transaction_open_after_statement(connection)
     if is_open:
         state.seen_open = True
     elif is_open is False and state.seen_open:

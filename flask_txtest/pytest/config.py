@@ -19,9 +19,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
-from ._errors import ConfigurationError
-from ._pytest_plugin.aliases import is_alias
-from ._targets import PathSource, describe, resolve_dotted
+from ..core.targets import PathSource, describe, resolve_dotted
+from ..errors import ConfigurationError
+from .aliases import is_alias
 
 MOCKED_ENGINES = "mocked-engines"
 MOCKED_SESSIONS = "mocked-sessions"

@@ -14,7 +14,10 @@ import unittest
 
 from flask import has_app_context
 
-from ._async_class_data import (
+from ..async_client import AsyncClient, make_sync_client_for_async_test
+from ..core.async_isolation import isolate_async_targets
+from ..core.targets import AsyncEngineSpec, AsyncSessionFactorySpec
+from .async_class_data import (
     app_context_on_loop,
     async_class_layers_ended_after,
     cancel_leftover_tasks,
@@ -25,11 +28,8 @@ from ._async_class_data import (
     reset_async_sequences,
     shares_loop,
 )
-from ._async_client import AsyncClient, make_sync_client_for_async_test
-from ._async_isolation import isolate_async_targets
-from ._targets import AsyncEngineSpec, AsyncSessionFactorySpec
-from ._testcase import TransactionalMixin
-from .unittest.lifecycle import Opener
+from .lifecycle import Opener
+from .testcase import TransactionalMixin
 
 
 class AsyncTransactionalMixin(TransactionalMixin):

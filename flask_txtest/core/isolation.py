@@ -13,16 +13,9 @@ import weakref
 import sqlalchemy as sa
 from flask import Flask
 
-from . import _dialects
-from ._errors import ConfigurationError, IsolationError, TxtestError
-from ._guards import check_transaction_still_open, escaped_commits_error, watch_escapes
-from ._pinning import pin_engine, pin_sessionmaker, pinned_connection
-from ._schema import create_missing_tables, default_step, ensure_schema
-from ._targets import EngineSpec, SessionFactorySpec, Targets, find_targets
-from ._urls import database_key
-from .core.stray_threads import watch_threads
-from .wire import sequences
-from .wire.listener import (
+from ..errors import ConfigurationError, IsolationError, TxtestError
+from ..wire import dialects, sequences
+from ..wire.listener import (
     ConnectionState,
     Hooks,
     connection_lost,
@@ -34,7 +27,13 @@ from .wire.listener import (
     stop_watching,
     watch_engine,
 )
-from .wire.savepoints import Unit
+from ..wire.savepoints import Unit
+from .guards import check_transaction_still_open, escaped_commits_error, watch_escapes
+from .patching import pin_engine, pin_sessionmaker, pinned_connection
+from .schema import create_missing_tables, default_step, ensure_schema
+from .stray_threads import watch_threads
+from .targets import EngineSpec, SessionFactorySpec, Targets, find_targets
+from .urls import database_key
 
 #: What runs around each statement of a test connection.
 _HOOKS = Hooks(
@@ -109,8 +108,8 @@ def is_broken(connection: sa.Connection) -> bool:
 def _still_open(connection: sa.Connection) -> bool:
     """Whether the class's transaction is open, from the driver's last reply if it keeps
     one (checked after each statement, so it saw any commit), else from the database."""
-    recorded = _dialects.transaction_open_after_statement(connection)
-    return _dialects.transaction_is_open(connection) if recorded is None else recorded
+    recorded = dialects.transaction_open_after_statement(connection)
+    return dialects.transaction_is_open(connection) if recorded is None else recorded
 
 
 def _open_test_layer(
@@ -155,7 +154,7 @@ def _open_test_layer(
                 outer._execution_options = options
         except Exception as error:
             broken_connections.add(outer)
-            if _dialects.is_disconnect(outer, error):
+            if dialects.is_disconnect(outer, error):
                 if not outer.invalidated:
                     outer.invalidate()
                 raise connection_lost(engine) from error
@@ -186,7 +185,7 @@ def _open_outer_transaction(
     watch_engine(engine)
     connection = engine.connect()
     try:
-        transaction = _dialects.begin_outer_transaction(connection)
+        transaction = dialects.begin_outer_transaction(connection)
     except BaseException:
         connection.close()
         raise
@@ -204,19 +203,19 @@ def _open_outer_transaction(
             # "no transaction" is no sign of a commit.
             ended_by = None if invalidated else state.ended_by
             ended = ended_by is not None or (
-                state.used and not invalidated and not _dialects.transaction_is_open(connection)
+                state.used and not invalidated and not dialects.transaction_is_open(connection)
             )
             if not invalidated:
                 state.send_required(connection)  # what must outlive the rollback
             transaction.rollback()
             if not invalidated:
-                _dialects.restore_connection(connection)
+                dialects.restore_connection(connection)
         except TxtestError:
             if not connection.invalidated:
                 connection.invalidate()  # replaced after a loss: the pool drops it
             raise
         except Exception as error:
-            if not _dialects.is_disconnect(connection, error):
+            if not dialects.is_disconnect(connection, error):
                 raise
             lost = error
             if not connection.invalidated:
@@ -334,7 +333,7 @@ def isolate(
     with contextlib.ExitStack() as stack:
         isolation = stack.enter_context(isolate_targets(targets, app, divergence))
         if reset_sequences:
-            from ._class_data import reset_pinned_sequences  # it builds on this module
+            from ..unittest.class_data import reset_pinned_sequences  # it builds on this module
 
             reset_pinned_sequences(stack, targets, "isolate()", {} if layered else None)
         yield isolation

@@ -14,9 +14,9 @@ import typing as t
 from sqlalchemy.ext import asyncio as sa_async
 from sqlalchemy.util import greenlet_spawn
 
-from ._isolation import Connections, isolate_targets
-from ._pinning import pin_async_sessionmaker
-from ._targets import Targets
+from .isolation import Connections, isolate_targets
+from .patching import pin_async_sessionmaker
+from .targets import Targets
 
 
 class AsyncIsolation:

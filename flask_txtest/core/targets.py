@@ -17,9 +17,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
-from ._errors import ConfigurationError
-from ._guards import check_test_database
-from .core import optional_async
+from ..errors import ConfigurationError
+from . import optional_async
+from .guards import check_test_database
 
 if t.TYPE_CHECKING:
     from sqlalchemy.ext import asyncio as sa_async

@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from ._client import fresh_context_client_class
-from ._errors import ConfigurationError
+from .client import fresh_context_client_class
+from .errors import ConfigurationError
 
 
 class AsyncClient:
