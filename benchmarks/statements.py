@@ -18,7 +18,7 @@ import unittest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_txtest import _dialects
+from flask_txtest.wire import dialects as _dialects
 
 from .schema import db
 from .timing import run_suite
