@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from .core.isolation import Isolation, isolate
+from .core.isolate import isolate
+from .core.result import Isolation
 from .errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
 from .unittest.flask_testing import ContextVariableDoesNotExist
 from .unittest.testcase import TransactionalMixin, TransactionalTestCase

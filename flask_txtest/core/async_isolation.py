@@ -2,7 +2,8 @@
 
 An ``AsyncEngine`` is a sync ``Engine`` driven through greenlets, so the sync plan is
 reused as it is: the sync engines behind the async ones are pinned by the sync core,
-run inside ``greenlet_spawn``. Only the awaiting, and one event-loop rule, differ.
+run through ``AsyncSession.run_sync`` (``optional_async.run_sync``). Only the awaiting,
+and one event-loop rule, differ.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import contextlib
 import typing as t
 
 from sqlalchemy.ext import asyncio as sa_async
-from sqlalchemy.util import greenlet_spawn
 
-from .isolation import Connections, isolate_targets
+from .isolate import isolate_targets
+from .optional_async import run_sync
 from .patching import pin_async_sessionmaker
+from .result import Connections
 from .targets import Targets
 
 
@@ -33,7 +35,7 @@ class AsyncIsolation:
 
 def _sync_side(targets: Targets) -> Targets:
     engines = {key: engine.sync_engine for key, engine in targets.async_engines.items()}
-    return Targets(engines=engines, sessionmakers=[], scoped_sessions=[])
+    return Targets(engines=engines, sessionmakers=[], scoped_sessions=[], naming=targets.naming)
 
 
 @contextlib.asynccontextmanager
@@ -46,7 +48,7 @@ async def isolate_async_targets(
         belong to this event loop); ``False`` when the loop outlives the block.
     """
     sync_stack = contextlib.ExitStack()
-    isolation = await greenlet_spawn(sync_stack.enter_context, isolate_targets(_sync_side(targets)))
+    isolation = await run_sync(sync_stack.enter_context, isolate_targets(_sync_side(targets)))
     try:
         for factory in targets.async_sessionmakers:
             pin_async_sessionmaker(sync_stack, factory)
@@ -56,7 +58,7 @@ async def isolate_async_targets(
         yield AsyncIsolation(targets, connections)
     finally:
         try:
-            await greenlet_spawn(sync_stack.close)
+            await run_sync(sync_stack.close)
         finally:
             # Pooled async connections belong to this test's event loop, which closes
             # after the test; the next test must not be handed one of them.

@@ -13,8 +13,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import os
 import pathlib
-import sysconfig
-import traceback
 import typing as t
 
 import sqlalchemy as sa
@@ -23,28 +21,13 @@ from sqlalchemy import event
 from ..errors import ConfigurationError, IsolationError
 from ..wire import dialects
 from ..wire.listener import ConnectionState, state_of
+from .frames import user_frame as _user_frame  # the name the lines below use
+from .naming import Naming
 from .urls import is_memory_sqlite, safe_url, server_database_key
 
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
 
 _OPENED_AT_KEY = "flask_txtest.opened_at"
-
-
-# Where code that is not the user's lives: its frames are skipped when naming a place.
-_LIBRARY_PARTS = (
-    f"{os.sep}sqlalchemy{os.sep}",
-    f"{os.sep}flask_txtest{os.sep}",
-    f"{os.sep}flask{os.sep}",
-    f"{os.sep}werkzeug{os.sep}",
-    f"{os.sep}flask_sqlalchemy",
-    f"{os.sep}asgiref{os.sep}",
-    f"{os.sep}unittest{os.sep}",
-    f"{os.sep}_pytest{os.sep}",
-    f"{os.sep}pluggy{os.sep}",
-    f"{os.sep}contextlib.py",
-    f"{os.sep}threading.py",
-    f"{os.sep}asyncio{os.sep}",
-)
 
 
 class EscapeWatch:
@@ -54,39 +37,11 @@ class EscapeWatch:
         self.escapes: list[str] = []
 
 
-# server database -> the watches of the isolations active on it now.
+# Server database -> the watches of the isolations active on it now. Process-wide by
+# nature: the listeners are on the Engine class, and see every engine of the process,
+# the ones nobody told flask_txtest about included; this says which databases are
+# isolated now, and by whom.
 _active: dict[t.Hashable, list[EscapeWatch]] = {}
-_listening = False
-
-
-# The standard library's own directory (site-packages below it is not the standard
-# library: a user's app may be installed there).
-_STDLIB = os.path.normcase(sysconfig.get_paths()["stdlib"]) + os.sep
-_SITE_PACKAGES = os.path.normcase(sysconfig.get_paths()["purelib"]) + os.sep
-
-
-def is_user_file(filename: str) -> bool:
-    """Whether a frame's file may be the user's code: not a known library's, not the
-    standard library's, not generated code.
-
-    Generated code (SQLAlchemy's ``<sqlalchemy generated _go() wrapper ...>``, ``exec``
-    strings, ``<frozen importlib._bootstrap>``) has a file name in angle brackets.
-    """
-    if filename.startswith("<") or any(part in filename for part in _LIBRARY_PARTS):
-        return False
-    normalized = os.path.normcase(filename)
-    return not normalized.startswith(_STDLIB) or normalized.startswith(_SITE_PACKAGES)
-
-
-def _user_frame() -> str:
-    stack = [frame for frame in traceback.extract_stack()[:-1] if is_user_file(frame.filename)]
-    # The innermost frame outside site-packages (the project's own files); failing that,
-    # an installed package's (the app may be installed, or called through another one).
-    own = [f for f in stack if not os.path.normcase(f.filename).startswith(_SITE_PACKAGES)]
-    if not (own or stack):
-        return "an unknown place (no frame outside the libraries)"
-    frame = (own or stack)[-1]
-    return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}'
 
 
 def _is_other_connection_to_isolated_database(connection: sa.Connection) -> bool:
@@ -131,11 +86,9 @@ def check_transaction_still_open(
 
 
 def _listen_once() -> None:
-    global _listening
-    if not _listening:
+    if not event.contains(sa.Engine, "commit", _on_commit):
         event.listen(sa.Engine, "engine_connect", _on_engine_connect)
         event.listen(sa.Engine, "commit", _on_commit)
-        _listening = True
 
 
 def watch_escapes(engines: cabc.Iterable[sa.Engine]) -> tuple[EscapeWatch, cabc.Callable[[], None]]:
@@ -157,14 +110,17 @@ def watch_escapes(engines: cabc.Iterable[sa.Engine]) -> tuple[EscapeWatch, cabc.
     return watch, stop
 
 
-def escaped_commits_error(watch: EscapeWatch) -> IsolationError:
+def escaped_commits_error(watch: EscapeWatch, naming: Naming) -> IsolationError:
     places = "\n  - ".join(dict.fromkeys(watch.escapes))
+    async_side = ""
+    if naming.async_engines and naming.async_sessionmakers:
+        async_side = f"; async: {naming.async_engines} / {naming.async_sessionmakers}"
     return IsolationError(
         "A COMMIT reached an isolated database outside the test transaction, so its rows "
         f"stay in the database after the test. It came through:\n  - {places}\n"
         "That engine (or the session factory using it) was not isolated: add it to "
-        "isolate_engines (or its sessionmaker to isolate_sessionmakers; async: "
-        "async_engines / async_sessionmakers), or make the code use the app's engine."
+        f"{naming.engines} (or its sessionmaker to {naming.sessionmakers}{async_side}), or "
+        "make the code use the app's engine."
     )
 
 

@@ -8,6 +8,7 @@ loads in every run of the environment, must import without it: the sync side ask
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import sys
 import types
 import typing as t
@@ -38,3 +39,20 @@ def is_instance(obj: t.Any, name: str) -> bool:
     """``isinstance(obj, sqlalchemy.ext.asyncio.<name>)``, without importing it."""
     extension = loaded()
     return extension is not None and isinstance(obj, getattr(extension, name))
+
+
+R = t.TypeVar("R")
+
+
+async def run_sync(function: cabc.Callable[..., R], *args: t.Any) -> R:
+    """Call sync SQLAlchemy code that reaches an async driver (a sync engine behind an
+    ``AsyncEngine``) from async code, through the public ``AsyncSession.run_sync``.
+
+    The session is only the way in: bound to nothing, it opens no connection itself.
+    """
+    extension = require("flask_txtest's async isolation")
+    session = extension.AsyncSession()
+    try:
+        return t.cast(R, await session.run_sync(lambda _session: function(*args)))
+    finally:
+        await session.close()

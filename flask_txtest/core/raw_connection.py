@@ -31,51 +31,11 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from ..errors import IsolationError
 from ..wire.listener import state_of
 from ..wire.savepoints import Unit
-from .guards import _user_frame
-
-# Driver methods that would end the test transaction, or change the connection for the
-# tests after this one: there is no faithful way to run them on the test connection.
-_REFUSED_METHODS = frozenset(
-    {
-        "autocommit",  # PyMySQL: autocommit(True)
-        "set_autocommit",
-        "set_isolation_level",
-        "set_session",
-        "set_read_only",
-        "set_deferrable",
-        "transaction",  # psycopg 3: its own savepoints, unseen by SQLAlchemy
-        "pipeline",
-        "executescript",  # sqlite3: commits before it runs
-        "select_db",  # MySQL: another database for the rest of the connection
-        "tpc_begin",
-        "tpc_prepare",
-        "tpc_commit",
-        "tpc_rollback",
-        "tpc_recover",
-        "detach",
-        "invalidate",
-    }
-)
-
-
-def _refused(what: str) -> IsolationError:
-    return IsolationError(
-        f"raw_connection() {what} cannot be reproduced inside a test: engine.raw_connection() "
-        "hands out a stand-in over the test connection, and this would end the test "
-        "transaction or change the connection for the tests after it. Use cursor() (no "
-        "arguments), commit() and rollback() on it (a savepoint release and a rollback to "
-        "the savepoint in tests), or engine.connect(); do connection setup in create_schema "
-        "or an engine 'connect' event."
-    )
-
-
-def _execute_returns_rowcount(dialect: sa.Dialect) -> bool:
-    # PyMySQL's and mysqlclient's cursor.execute() return the affected rows; sqlite3's
-    # and psycopg's return the cursor.
-    return dialect.name in ("mysql", "mariadb")
+from .frames import user_frame
+from .raw_cursor import SharedCursor
+from .raw_refusals import REFUSED_METHODS, refused
 
 
 class SharedRawConnection:
@@ -86,7 +46,7 @@ class SharedRawConnection:
         object.__setattr__(self, "_savepoint", None)
         object.__setattr__(self, "_closed", False)
         # A unit of work of its own, as a DBAPI connection from the pool would be.
-        object.__setattr__(self, "_unit", Unit(f"engine.raw_connection() at {_user_frame()}"))
+        object.__setattr__(self, "_unit", Unit(f"engine.raw_connection() at {user_frame()}"))
         #: Stands in for the pool's per-connection ``info`` (the test connection's own
         #: holds the library's bookkeeping).
         object.__setattr__(self, "info", {})
@@ -106,8 +66,8 @@ class SharedRawConnection:
         if name.startswith("__"):
             raise AttributeError(name)
         value = getattr(self._connection.connection.driver_connection, name)
-        if name in _REFUSED_METHODS and callable(value):
-            raise _refused(f"{name}()")
+        if name in REFUSED_METHODS and callable(value):
+            raise refused(f"{name}()")
         if name in ("execute", "executemany") and callable(value):
             return getattr(self.cursor(), name)  # sqlite3 / psycopg shortcuts
         if name == "begin" and callable(value):
@@ -115,7 +75,7 @@ class SharedRawConnection:
         return value
 
     def __setattr__(self, name: str, value: t.Any) -> None:
-        raise _refused(f"attribute {name} = {value!r}")
+        raise refused(f"attribute {name} = {value!r}")
 
     def __enter__(self) -> SharedRawConnection:
         return self
@@ -145,7 +105,7 @@ class SharedRawConnection:
     def cursor(self, *args: t.Any, **kwargs: t.Any) -> SharedCursor:
         self._check_open()
         if args or kwargs:
-            raise _refused("cursor() with arguments (a cursor class, a row factory, a name)")
+            raise refused("cursor() with arguments (a cursor class, a row factory, a name)")
         return SharedCursor(self)
 
     def commit(self) -> None:
@@ -193,6 +153,20 @@ class SharedRawConnection:
             savepoint = begin() if state is None else state.open_as(self._unit, begin)
             object.__setattr__(self, "_savepoint", savepoint)
 
+    # -- for its cursors (core.raw_cursor) -----------------------------------------
+
+    @property
+    def txtest_connection(self) -> sa.Connection:
+        """The test connection underneath."""
+        return self._connection
+
+    def txtest_check_open(self) -> None:
+        self._check_open()
+
+    def txtest_run(self, statement: str, parameters: t.Any, many: bool) -> sa.CursorResult[t.Any]:
+        """Run a cursor's statement on the test connection, in this one's savepoint."""
+        return self._run(statement, parameters, many)
+
     def _check_open(self) -> None:
         if self._closed:
             raise sa_exc.ResourceClosedError("This Connection is closed")
@@ -213,111 +187,6 @@ class SharedRawConnection:
                 raise
             # What the driver raised, as a DBAPI connection would.
             raise error.orig from None
-
-
-class SharedCursor:
-    """A DBAPI cursor look-alike: each statement runs on the test connection."""
-
-    arraysize = 1
-
-    def __init__(self, owner: SharedRawConnection) -> None:
-        self._owner = owner
-        self._result: sa.CursorResult[t.Any] | None = None
-        self._closed = False
-        self._idle: t.Any = None
-
-    def __enter__(self) -> SharedCursor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @property
-    def connection(self) -> SharedRawConnection:
-        return self._owner
-
-    def execute(self, operation: str, parameters: t.Any = None) -> t.Any:
-        self._start()
-        self._result = self._owner._run(operation, parameters, many=False)
-        if _execute_returns_rowcount(self._owner._connection.dialect):
-            return self.rowcount
-        return self
-
-    def executemany(self, operation: str, seq_of_parameters: cabc.Iterable[t.Any]) -> t.Any:
-        self._start()
-        self._result = self._owner._run(operation, list(seq_of_parameters), many=True)
-        if _execute_returns_rowcount(self._owner._connection.dialect):
-            return self.rowcount
-        return self
-
-    def _start(self) -> None:
-        if self._closed:
-            raise sa_exc.ResourceClosedError("This Connection is closed")
-        self._owner._check_open()
-        if self._result is not None:
-            self._result.close()
-            self._result = None
-
-    def _rows(self) -> t.Any:
-        """The driver cursor holding this statement's rows.
-
-        A statement without rows: a driver cursor that ran nothing, so that fetching
-        answers as the driver's own would (an empty list, or its error).
-        """
-        if self._result is not None and self._result.cursor is not None:
-            return self._result.cursor
-        if self._idle is None:
-            dbapi_connection = self._owner._connection.connection.dbapi_connection
-            assert dbapi_connection is not None
-            self._idle = dbapi_connection.cursor()
-        return self._idle
-
-    def fetchone(self) -> t.Any:
-        return self._rows().fetchone()
-
-    def fetchmany(self, size: int | None = None) -> t.Any:
-        return self._rows().fetchmany(self.arraysize if size is None else size)
-
-    def fetchall(self) -> t.Any:
-        return self._rows().fetchall()
-
-    def __iter__(self) -> cabc.Iterator[t.Any]:
-        return iter(self._rows())
-
-    @property
-    def description(self) -> t.Any:
-        return None if self._result is None else self._rows().description
-
-    @property
-    def rowcount(self) -> int:
-        return -1 if self._result is None else int(self._result.rowcount)
-
-    @property
-    def lastrowid(self) -> t.Any:
-        if self._result is None:
-            return getattr(self._rows(), "lastrowid")  # noqa: B009
-        # The driver cursor that ran it (closed already when there are no rows; sqlite3
-        # and PyMySQL keep lastrowid, psycopg has none and says so).
-        return getattr(self._result.context.cursor, "lastrowid")  # noqa: B009
-
-    def setinputsizes(self, sizes: t.Any) -> None:
-        pass
-
-    def setoutputsize(self, size: t.Any, column: t.Any = None) -> None:
-        pass
-
-    def close(self) -> None:
-        if self._result is not None:
-            self._result.close()
-            self._result = None
-        if self._idle is not None:
-            self._idle.close()
-            self._idle = None
-        self._closed = True
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
 
 def retire_after(handed_out: set[SharedRawConnection]) -> cabc.Callable[[], None]:
@@ -353,7 +222,7 @@ def raw_connection_of(
         if connection.invalidated:
             return original()
         if engine.dialect.is_async:
-            raise _refused("of an async engine (its driver connection is awaited directly)")
+            raise refused("of an async engine (its driver connection is awaited directly)")
         shared = SharedRawConnection(connection)
         handed_out.add(shared)
         return shared

@@ -11,11 +11,10 @@ import weakref
 import sqlalchemy as sa
 from flask import Flask
 
-# Importable without greenlet (it needs it only when called).
-from sqlalchemy.util import greenlet_spawn
-
 from ..errors import ConfigurationError
 from .guards import check_rollback_support
+from .naming import Naming
+from .optional_async import run_sync
 from .targets import Targets
 from .urls import database_key, is_memory_sqlite, safe_url
 
@@ -69,13 +68,13 @@ def _check_rollback_support(engine: sa.Engine) -> None:
         check_rollback_support(engine)
         return
 
-    # The sync engine behind an AsyncEngine connects only inside a greenlet, on a loop.
+    # The sync engine behind an AsyncEngine connects only from async code, on a loop.
     async def check() -> None:
         try:
-            await greenlet_spawn(check_rollback_support, engine)
+            await run_sync(check_rollback_support, engine)
         finally:
             # Its connections belong to this step's event loop, which is about to close.
-            await greenlet_spawn(engine.dispose)
+            await run_sync(engine.dispose)
 
     with concurrent.futures.ThreadPoolExecutor(1) as executor:
         executor.submit(asyncio.run, check()).result()
@@ -89,7 +88,7 @@ def default_step(targets: Targets) -> t.Hashable:
 def create_missing_tables(targets: Targets) -> None:
     """The default schema step: create the tables that do not exist yet."""
     if not targets.metadatas and targets.engines:
-        _check_schema_exists(targets.engines[None])
+        _check_schema_exists(targets.engines[None], targets.naming)
     for metadata, engine in targets.metadatas:
         if isinstance(engine, sa.Engine):
             metadata.create_all(engine, checkfirst=True)
@@ -97,7 +96,7 @@ def create_missing_tables(targets: Targets) -> None:
             _create_with_async_engine(metadata, engine)
 
 
-def _check_schema_exists(engine: sa.Engine) -> None:
+def _check_schema_exists(engine: sa.Engine, naming: Naming) -> None:
     """With no metadata the step creates nothing: an empty database is a mistake."""
     if sa.inspect(engine).get_table_names():
         return  # made some other way (migrations, a script): the step has nothing to do
@@ -105,9 +104,7 @@ def _check_schema_exists(engine: sa.Engine) -> None:
         f"The schema step has no tables to create and {safe_url(engine)} has none, so "
         "every query of the tests would fail with 'no such table': the app has no "
         "Flask-SQLAlchemy extension whose metadata flask_txtest could read, and metadata "
-        "is unset. Set metadata = Base.metadata (the MetaData of your models; with "
-        "Alchemical: metadata = db.Model.metadata), or override create_schema to run "
-        "your migrations (isolate(): metadata=..., create_schema=...)."
+        f"is unset. {naming.set_metadata}, or {naming.replace_schema_step}."
     )
 
 

@@ -25,12 +25,12 @@ import concurrent.futures.thread
 import threading
 import time
 import typing as t
-import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import IsolationError
+from .naming import Naming
 from .urls import safe_url
 
 #: How long, in all, the end of a test waits for the threads it left running.
@@ -38,7 +38,11 @@ JOIN_SECONDS = 1.0
 
 # The registry of concurrent.futures' worker threads (private, stable since Python 3.9):
 # there is no public way to tell a pool's idle worker from a thread left running.
-_POOL_WORKERS: t.Any = getattr(concurrent.futures.thread, "_threads_queues", None)
+_POOL_WORKERS: t.Any = getattr(
+    concurrent.futures.thread,
+    "_threads_queues",  # relies on: concurrent.futures.thread._threads_queues
+    None,
+)
 if _POOL_WORKERS is None:  # pragma: no cover - a loud failure if CPython moves it
     raise ImportError(
         "flask_txtest needs concurrent.futures.thread._threads_queues to tell thread-pool "
@@ -62,11 +66,13 @@ class ThreadWatch:
         self.used: dict[int, threading.Thread] = {}
 
 
+# Process-wide by nature, as threads are: the statement listener runs in whichever
+# thread sends the statement and must find every isolation running now, and a thread
+# left running stays refused after the isolation that left it has ended.
 #: The isolations running now, innermost last.
 _active: list[ThreadWatch] = []
 #: Thread ident -> the thread, for threads a test left running: refused from then on.
 _left_running: dict[int, threading.Thread] = {}
-_listened: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 def _refused(thread: threading.Thread, engine: sa.Engine) -> IsolationError:
@@ -104,17 +110,18 @@ def _refuse_checkout(engine: sa.Engine) -> cabc.Callable[..., None]:
 
 
 def _listen(engine: sa.Engine) -> None:
-    if engine not in _listened:
+    if not event.contains(engine, "before_cursor_execute", _before_cursor_execute):
         # First, so that a refused statement never takes the test connection's lock.
         event.listen(engine, "before_cursor_execute", _before_cursor_execute, insert=True)
         if not isinstance(engine.pool, sa.pool.StaticPool):
             # A refused checkout invalidates the connection: a StaticPool's is the only
             # one (an in-memory database), and statements are refused anyway.
             event.listen(engine, "checkout", _refuse_checkout(engine))
-        _listened.add(engine)
 
 
-def _left_running_error(reported: list[tuple[threading.Thread, bool]]) -> IsolationError:
+def _left_running_error(
+    reported: list[tuple[threading.Thread, bool]], naming: Naming
+) -> IsolationError:
     names = "\n  - ".join(
         f"{thread.name!r} ({'still running' if alive else 'finished while the test waited'})"
         for thread, alive in reported
@@ -125,12 +132,12 @@ def _left_running_error(reported: list[tuple[threading.Thread, bool]]) -> Isolat
         f"They were given up to {JOIN_SECONDS:g} s to finish inside the test transaction; "
         "what they write after that is refused. Join each thread before the test ends "
         "(thread.join(), as a test does before it checks what the thread wrote), or stop it "
-        "in tearDown."
+        f"{naming.at_the_end}."
     )
 
 
 def watch_threads(
-    engines: cabc.Iterable[sa.Engine],
+    engines: cabc.Iterable[sa.Engine], naming: Naming
 ) -> tuple[cabc.Callable[[], None], cabc.Callable[[], None]]:
     """Start watching the threads of an isolation.
 
@@ -170,6 +177,6 @@ def watch_threads(
             if thread.is_alive() and thread.ident is not None:
                 _left_running[thread.ident] = thread
         if using:
-            raise _left_running_error([(thread, thread.is_alive()) for thread in using])
+            raise _left_running_error([(thread, thread.is_alive()) for thread in using], naming)
 
     return end, forget

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import typing as t
-import weakref
 
 import sqlalchemy as sa
 
@@ -23,10 +23,6 @@ def is_memory_sqlite(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
-# Asked on every connection and commit of every engine while a test runs: computed once.
-_keys: weakref.WeakKeyDictionary[sa.Engine, DatabaseKey] = weakref.WeakKeyDictionary()
-
-
 def database_key(engine: sa.Engine) -> DatabaseKey:
     """A key equal for two engines that reach the same database through the same driver.
 
@@ -34,19 +30,21 @@ def database_key(engine: sa.Engine) -> DatabaseKey:
     ``charset=utf8mb4``), so only the parts that pick the database are used. Two
     engines with equal keys can share one test connection, and so one transaction.
     """
-    key = _keys.get(engine)
-    if key is None:
-        key = _keys[engine] = _database_key(engine)
-    return key
-
-
-def _database_key(engine: sa.Engine) -> DatabaseKey:
     url = engine.url
+    if url.get_backend_name() == "sqlite" and (
+        is_memory_sqlite(url) or (url.database or "").startswith("file:")
+    ):
+        # Every in-memory engine (and URI-form file, whose options matter) is its own.
+        return ("sqlite", "engine", id(engine))
+    return _url_key(url)
+
+
+# Asked on every connection and commit of every engine while a test runs: computed once
+# per URL (a pure function of it; URLs are immutable and hashable).
+@functools.cache
+def _url_key(url: sa.URL) -> DatabaseKey:
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if is_memory_sqlite(url) or (url.database or "").startswith("file:"):
-            # Every in-memory engine (and URI-form file, whose options matter) is its own.
-            return ("sqlite", "engine", id(engine))
         return ("sqlite", os.path.realpath(url.database or ""))
     host = "localhost" if url.host in _LOCAL_HOSTS else url.host
     port = url.port or _DEFAULT_PORTS.get(backend)

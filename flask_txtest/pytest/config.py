@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask, current_app, has_app_context
 
-from ..core.targets import PathSource, describe, resolve_dotted
+from ..core.dotted import PathSource, describe, resolve_dotted
 from ..errors import ConfigurationError
 from .aliases import is_alias
 

@@ -18,7 +18,7 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from ..core.app_config import restored_config
-from ..core.isolation import Isolation
+from ..core.result import Isolation
 from ..core.targets import session_for
 from ..errors import ConfigurationError
 from ..unittest.class_data import _attach, _commit_class_sessions, _load_expired, mapped_in

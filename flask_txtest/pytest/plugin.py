@@ -25,7 +25,8 @@ from flask.testing import FlaskClient
 
 from ..client import make_test_client
 from ..core.app_config import restored_config
-from ..core.isolation import Isolation, isolate
+from ..core.isolate import isolating
+from ..core.result import Isolation
 from ..core.targets import session_for
 from ..errors import ConfigurationError
 from .aliases import register_aliases
@@ -40,6 +41,7 @@ from .config import (
     user_db,
 )
 from .data_layers import data_layer, fresh_copy, innermost
+from .naming import PYTEST
 from .stop import stopping_the_run_on_misconfiguration
 
 __all__ = ["MissingDbFixture", "data_fixture"]
@@ -121,8 +123,9 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
         try:
             with stopping_the_run_on_misconfiguration():
                 isolation = stack.enter_context(
-                    isolate(
+                    isolating(
                         app,
+                        naming=PYTEST,
                         db=db,
                         engines=extras.engines,
                         sessionmakers=extras.sessionmakers,
@@ -283,8 +286,9 @@ def _layer_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bo
             stack.enter_context(extras.binding_unbound())
             with stopping_the_run_on_misconfiguration():
                 isolation = stack.enter_context(
-                    isolate(
+                    isolating(
                         app,
+                        naming=PYTEST,
                         engines=extras.engines,
                         sessionmakers=extras.sessionmakers,
                         metadata=extras.metadata,

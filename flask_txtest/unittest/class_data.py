@@ -19,8 +19,10 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from ..core.app_config import restored_config
-from ..core.isolation import Isolation, is_broken, isolate_targets
+from ..core.isolate import isolate_targets
+from ..core.isolation import is_broken
 from ..core.patching import pinned_connection
+from ..core.result import Isolation
 from ..core.targets import Targets
 from ..errors import ConfigurationError, TxtestError
 from ..wire import sequences

@@ -12,13 +12,16 @@ from flask import Flask
 
 from ..client import LazyTestClient
 from ..core.app_config import restored_config
-from ..core.isolation import Isolation, isolate_targets
+from ..core.isolate import isolate_targets
+from ..core.result import Isolation
 from ..core.schema import create_missing_tables, default_step, ensure_schema
-from ..core.targets import EngineSpec, SessionFactorySpec, Targets, find_targets, session_for
+from ..core.specs import EngineSpec, SessionFactorySpec
+from ..core.targets import Targets, find_targets, session_for
 from ..errors import ConfigurationError
 from .class_data import ClassDataMixin
 from .flask_testing import FlaskTestingMixin
 from .lifecycle import Opener, opened_before
+from .naming import TESTCASE
 from .query_assertions import QueryAssertionsMixin
 
 _APP_SCOPES = ("class", "test")
@@ -197,6 +200,7 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         app = self._txtest_make_app()
         targets = find_targets(
             app,
+            naming=TESTCASE,
             db=type(self).db,
             engines=self.isolate_engines,
             sessionmakers=self.isolate_sessionmakers,

@@ -1,0 +1,61 @@
+"""The caller's words in core's messages: how the user names what core reports on.
+
+Core serves callers that spell their options differently (``isolate(engines=...)``, a
+test case's ``isolate_engines``, the pytest plugin's ``mocked-engines``), so it never
+names an option itself: each caller hands it a :class:`Naming`, carried on the
+``Targets`` it isolates, and core's messages read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Naming:
+    """How one caller names its options, for the error messages of core."""
+
+    #: The extra engines, as the user writes them: ``"engines="``, ``"isolate_engines"``.
+    engines: str
+    #: The extra session factories: ``"sessionmakers="``, ``"isolate_sessionmakers"``.
+    sessionmakers: str
+    #: A sentence: where an ``AsyncEngine`` given among the sync engines goes.
+    async_engine_goes: str
+    #: A sentence: where an ``async_sessionmaker`` given among the sync ones goes.
+    async_factory_goes: str
+    #: The Alchemical setup, e.g. ``"with Alchemical: sessionmakers=[...] and ..."``.
+    alchemical: str
+    #: A sentence start: how to tell the schema step the app's tables.
+    set_metadata: str
+    #: How to replace the schema step, e.g. ``"pass create_schema=..."``.
+    replace_schema_step: str
+    #: Where the user stops what must not outlive the isolation: ``"in tearDown"``.
+    at_the_end: str
+    #: The async engines and session factories, for callers that isolate them.
+    async_engines: str | None = None
+    async_sessionmakers: str | None = None
+    #: Sentences: where a sync ``Engine`` / ``sessionmaker`` given among async ones goes.
+    sync_engine_goes: str = ""
+    sync_factory_goes: str = ""
+
+
+#: ``isolate()``'s words: its keyword arguments.
+ISOLATE = Naming(
+    engines="engines=",
+    sessionmakers="sessionmakers=",
+    async_engine_goes=(
+        "isolate() is sync and does not isolate an AsyncEngine; the async test "
+        "cases do (async_engines)."
+    ),
+    async_factory_goes=(
+        "isolate() is sync and does not isolate an async_sessionmaker; the async test "
+        "cases do (async_sessionmakers)."
+    ),
+    alchemical="with Alchemical: sessionmakers=['myapp:db.Session'] and metadata=db.Model.metadata",
+    set_metadata=(
+        "Pass metadata=Base.metadata (the MetaData of your models; with Alchemical: "
+        "metadata=db.Model.metadata)"
+    ),
+    replace_schema_step="pass create_schema=a function that runs your migrations",
+    at_the_end="before the isolate() block ends",
+)
