@@ -24,6 +24,14 @@ from sqlalchemy import exc as sa_exc
 from ..wire.listener import state_of
 from ..wire.savepoints import Unit
 
+# ``MetaData.create_all(bind)`` / ``drop_all`` call ``bind._run_ddl_visitor``: the stand-in
+# must answer it, so that DDL from raw code runs in its own savepoint too.
+if not hasattr(sa.Connection, "_run_ddl_visitor"):  # pragma: no cover - loud if it moves
+    raise ImportError(
+        "flask_txtest's engine.connect() stand-in answers MetaData.create_all() through "
+        "sqlalchemy.Connection._run_ddl_visitor, which this SQLAlchemy does not have."
+    )
+
 
 class SharedConnection:
     """A ``Connection`` look-alike over the test connection; see the module docstring."""
@@ -135,6 +143,9 @@ class SharedConnection:
         self._autobegin()
         return self._connection.scalars(*args, **kwargs)
 
-    def _run_ddl_visitor(self, *args: t.Any, **kwargs: t.Any) -> None:
+    def _run_ddl_visitor(  # relies on: sqlalchemy.Connection._run_ddl_visitor
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> None:
         self._autobegin()
-        self._connection._run_ddl_visitor(*args, **kwargs)
+        run = self._connection._run_ddl_visitor  # relies on: sqlalchemy.Connection._run_ddl_visitor
+        run(*args, **kwargs)
