@@ -26,7 +26,7 @@ from ..errors import ConfigurationError
 T = t.TypeVar("T")
 
 
-class Layer(t.NamedTuple):
+class OpenLayer(t.NamedTuple):
     """An open data layer: the data fixture that made it, and its app."""
 
     name: str
@@ -34,10 +34,10 @@ class Layer(t.NamedTuple):
 
 
 #: The layers open now, outermost first. A layer is open only while its group runs.
-_open: list[Layer] = []
+_open: list[OpenLayer] = []
 
 
-def innermost() -> Layer | None:
+def innermost() -> OpenLayer | None:
     return _open[-1] if _open else None
 
 
@@ -65,7 +65,7 @@ def data_layer(
     the objects it returns are loaded while they still have a session.
     """
     with restored_config(app), isolation as layer_isolation:
-        layer = Layer(name, app)
+        layer = OpenLayer(name, app)
         _open.append(layer)
         try:
             targets = layer_isolation.targets

@@ -30,7 +30,7 @@ from .class_data import TestData, has_class_data, makes_data_async
 
 _RUNNER = "_txtest_class_runner"
 #: The class's layer on the async engines, while it is open.
-_LAYER = "_txtest_async_class_layer"
+ASYNC_CLASS_LAYER = "_txtest_async_class_layer"
 
 #: IsolatedAsyncioTestCase (Python 3.11+) runs its tests through an asyncio.Runner it
 #: makes in ``_setupAsyncioRunner``, which a class can share between its tests.
@@ -95,7 +95,7 @@ async def reset_async_sequences(
 ) -> None:
     """Inside the test's transaction: the async engines' ids start where they were."""
     cls = type(case)
-    layer: AsyncClassLayer | None = cls.__dict__.get(_LAYER)
+    layer: AsyncClassLayer | None = cls.__dict__.get(ASYNC_CLASS_LAYER)
     restarts = None if layer is None else layer.sequence_restarts
     await reset_pinned_async_sequences(stack, targets, cls.__qualname__, restarts)
 
@@ -103,10 +103,12 @@ async def reset_async_sequences(
 async def open_async_class_layer(case: t.Any, app: Flask, targets: Targets) -> None:
     """Before a test: its class's async transaction open, its async class data made."""
     cls = type(case)
-    if await held_async_class_layer(cls, _LAYER) is not None:
+    if await held_async_class_layer(cls, ASYNC_CLASS_LAYER) is not None:
         return
     make = _making(cls, targets) if makes_data_async(cls) else None
-    layer = await async_layer.open_async_class_layer(cls, _LAYER, app, targets, make, TestData)
+    layer = await async_layer.open_async_class_layer(
+        cls, ASYNC_CLASS_LAYER, app, targets, make, TestData
+    )
     # The class's runner: the tests of a class that opens a layer share it.
     cls.addClassCleanup(_close_layer, cls.__dict__[_RUNNER], layer)
 
@@ -134,9 +136,9 @@ def async_class_layers_ended_after(case: t.Any) -> cabc.Iterator[None]:
     """``debug()``: the class's event loop and async transaction end when the test passes,
     if it opened them (``TestCase.debug()`` runs no class cleanups)."""
     cls = type(case)
-    layer_before, runner_before = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    layer_before, runner_before = cls.__dict__.get(ASYNC_CLASS_LAYER), cls.__dict__.get(_RUNNER)
     yield
-    layer, runner = cls.__dict__.get(_LAYER), cls.__dict__.get(_RUNNER)
+    layer, runner = cls.__dict__.get(ASYNC_CLASS_LAYER), cls.__dict__.get(_RUNNER)
     if runner is None or runner is runner_before:
         return
     if layer is not None and layer is not layer_before:

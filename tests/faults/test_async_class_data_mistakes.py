@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest import mock
 
 import sqlalchemy as sa
+import sqlalchemy.util as sa_util
 from flask import Flask
 
 from flask_txtest import TransactionalTestCase
@@ -58,6 +59,29 @@ class AsyncClassDataMistakes(ClassDataChecks):
             "setUpTestData is 'async def', which needs Python 3.11 or newer", describe(result)
         )
         self.assertIn("make the data in asyncSetUp", describe(result))
+
+
+@on_backends("sqlite", "postgresql")
+class AsyncResetSequencesWithoutGreenletSpawn(ClassDataChecks):
+    def test_a_moved_greenlet_spawn_is_refused_loudly(self) -> None:
+        ran: list[str] = []
+
+        class Case(self.base()):  # type: ignore[misc]
+            reset_sequences = True
+
+            async def test_it(self) -> None:
+                ran.append("test")  # pragma: no cover - refused before
+
+        with mock.patch.object(sa_util, "greenlet_spawn", None):
+            result = run_case(Case)
+
+        self.assertEqual(len(result.errors), 1, describe(result))
+        self.assertEqual(ran, [])
+        self.assertIn(
+            "flask_txtest needs sqlalchemy.util.greenlet_spawn to reset the sequences of "
+            "async engines, and this SQLAlchemy has moved it: please report it.",
+            describe(result),
+        )
 
 
 @on_backends("mysql")

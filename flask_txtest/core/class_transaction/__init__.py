@@ -10,5 +10,5 @@ every test of the group, a savepoint inside it, gets fresh copies of the objects
 - ``async_layer``: the same on the async engines (awaited, the sync steps run on the
   async side's greenlet).
 
-The runner glue (``flask_txtest.unittest``, ``flask_txtest.pytest``) passes its names in.
+The test-runner glue around it passes its own names in (attributes, messages).
 """
