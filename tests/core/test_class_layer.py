@@ -20,8 +20,8 @@ from flask_txtest.core.class_transaction.copies import fresh_copy
 from flask_txtest.core.class_transaction.layer import held_class_layer, open_class_layer
 from flask_txtest.core.isolation import isolate_targets
 from flask_txtest.core.targets import Targets, find_targets
-from flask_txtest.errors import ConfigurationError
-from tests._backends import Backend, count_rows, on_backends
+from flask_txtest.errors import ConfigurationError, TxtestError
+from tests._backends import Backend, count_rows, delete_all, on_backends
 from tests.core._models import TABLE, Base, Item, create_table
 
 ATTRIBUTE = "_layer_under_test"
@@ -141,6 +141,22 @@ class ClassLayerOnADatabase(unittest.TestCase):
         with self.engine.connect() as connection:
             self.assertEqual(connection.scalar(sa.select(sa.func.count(Item.id))), 2)
         self.assertEqual(count_rows(self.backend.url, TABLE), 0)
+
+    def test_a_layer_a_scope_ended_from_inside_is_closed_quietly(self) -> None:
+        layer = self.open()
+        self.addCleanup(layer.close)
+        self.addCleanup(delete_all, self.backend.url, TABLE)  # the COMMIT kept them
+        with (
+            self.assertRaises(TxtestError),
+            isolate_targets(self.targets, self.app),
+            self.engine.connect() as connection,
+        ):
+            connection.exec_driver_sql("COMMIT")  # ends the layer's transaction
+        self.assertTrue(layer.broken)
+        self.assertIsNone(held_class_layer(self.Owner, ATTRIBUTE))  # the scope said why
+        self.assertTrue(layer.closed)
+        self.assertNotIn("alice", self.Owner.__dict__)
+        self.assertEqual(count_rows(self.backend.url, TABLE), 2)
 
     def test_without_a_data_step_the_layer_is_an_empty_transaction(self) -> None:
         layer = open_class_layer(self.Owner, ATTRIBUTE, self.app, self.targets, None, Kept)
