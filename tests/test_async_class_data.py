@@ -236,3 +236,24 @@ class AsyncClassDataWithoutTheLibrary(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RunnerHooksStillThere(unittest.TestCase):
+    """``RUNNER_HOOKS`` is a feature check of ``IsolatedAsyncioTestCase._setupAsyncioRunner``
+    (CPython 3.11+, private): a class's tests share one runner through it. If CPython
+    moves it, this fails (and async class data would be refused as before 3.11)."""
+
+    @unittest.skipUnless(sys.version_info >= (3, 11), "the runner hooks came in Python 3.11")
+    def test_the_case_makes_its_runner_in_setup_asyncio_runner(self) -> None:
+        self.assertTrue(RUNNER_HOOKS)
+
+        class Probe(unittest.IsolatedAsyncioTestCase):
+            async def test_it(self) -> None:
+                pass  # pragma: no cover - never run
+
+        case = Probe("test_it")
+        case._setupAsyncioRunner()  # type: ignore[attr-defined]
+        try:
+            self.assertIsInstance(case._asyncioRunner, asyncio.Runner)  # type: ignore[attr-defined]
+        finally:
+            case._tearDownAsyncioRunner()  # type: ignore[attr-defined]

@@ -159,7 +159,7 @@ def isolating(
     with contextlib.ExitStack() as stack:
         isolation = stack.enter_context(isolate_targets(targets, app, divergence))
         if reset_sequences:
-            from ..unittest.class_data import reset_pinned_sequences  # it builds on this module
+            from .pinned_sequences import reset_pinned_sequences  # it builds on this module
 
             reset_pinned_sequences(stack, targets, "isolate()", {} if layered else None)
         yield isolation

@@ -1,10 +1,11 @@
 """Data made once for a group of tests (a pytest module or class), fresh in each test.
 
-The pytest twin of ``setUpTestData`` (``_class_data``), built from its pieces: the data
-is made inside an isolation opened for the whole group (a savepoint when another layer
-is open below it) and rolled back after the group; each test's isolation is a savepoint
-inside it, so every test starts from the data as it was made. The objects are loaded
-once, detached, and each test gets copies in its own session.
+The pytest twin of ``setUpTestData``, on the same class-transaction steps
+(``core.class_transaction.copies``): the data is made inside an isolation opened for the
+whole group (a savepoint when another layer is open below it) and rolled back after the
+group; each test's isolation is a savepoint inside it, so every test starts from the
+data as it was made. The objects are loaded once, detached, and each test gets copies
+in its own session.
 """
 
 from __future__ import annotations
@@ -13,40 +14,42 @@ import collections.abc as cabc
 import contextlib
 import typing as t
 
-import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from ..core.app_config import restored_config
+from ..core.class_transaction import copies
 from ..core.result import Isolation
 from ..core.targets import session_for
 from ..errors import ConfigurationError
-from ..unittest.class_data import _attach, _commit_class_sessions, _load_expired, mapped_in
 
 T = t.TypeVar("T")
 
 
-class Layer(t.NamedTuple):
+class OpenLayer(t.NamedTuple):
+    """An open data layer: the data fixture that made it, and its app."""
+
     name: str
     app: Flask
 
 
 #: The layers open now, outermost first. A layer is open only while its group runs.
-_open: list[Layer] = []
+_open: list[OpenLayer] = []
 
 
-def innermost() -> Layer | None:
+def innermost() -> OpenLayer | None:
     return _open[-1] if _open else None
 
 
-def _check_saved(name: str, value: t.Any) -> None:
-    for obj in mapped_in(value):
-        if sa.inspect(obj).key is None:
-            raise ConfigurationError(
-                f"The data fixture {name!r} returned {obj!r} unsaved (no primary key): add "
-                "it to the session in the fixture (what the session holds is committed when "
-                "the fixture returns)."
-            )
+def _unsaved_by(fixture: str) -> copies.Unsaved:
+    def unsaved(obj: t.Any) -> ConfigurationError:
+        return ConfigurationError(
+            f"{fixture} returned {obj!r} unsaved (no primary key): add "
+            "it to the session in the fixture (what the session holds is committed when "
+            "the fixture returns)."
+        )
+
+    return unsaved
 
 
 @contextlib.contextmanager
@@ -62,14 +65,14 @@ def data_layer(
     the objects it returns are loaded while they still have a session.
     """
     with restored_config(app), isolation as layer_isolation:
-        layer = Layer(name, app)
+        layer = OpenLayer(name, app)
         _open.append(layer)
         try:
-            with contextlib.ExitStack() as making, app.app_context():
-                value = make(session_for(making, layer_isolation.targets))
-                _commit_class_sessions(layer_isolation.targets)
-                _check_saved(name, value)
-                _load_expired([value])
+            targets = layer_isolation.targets
+            value = copies.make_data(
+                app, targets, lambda making: make(session_for(making, targets))
+            )
+            copies.check_saved(value, _unsaved_by(f"The data fixture {name!r}"))
             yield value
         finally:
             _open.remove(layer)
@@ -81,4 +84,4 @@ def fresh_copy(value: T, session: t.Any, memo: dict[t.Any, t.Any]) -> T:
         return value
     if isinstance(session, sa_orm.scoped_session):
         session = session()
-    return t.cast(T, _attach(value, session, memo))
+    return t.cast(T, copies.fresh_copy(value, session, memo, _unsaved_by("A data fixture")))

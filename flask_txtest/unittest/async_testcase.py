@@ -16,9 +16,9 @@ from flask import has_app_context
 
 from ..async_client import AsyncClient, make_sync_client_for_async_test
 from ..core.async_isolation import isolate_async_targets
+from ..core.class_transaction.async_layer import app_context_on_loop
 from ..core.specs import AsyncEngineSpec, AsyncSessionFactorySpec
 from .async_class_data import (
-    app_context_on_loop,
     async_class_layers_ended_after,
     cancel_leftover_tasks,
     check_python,
