@@ -8,13 +8,11 @@ the rooms inside are called.
 
 from __future__ import annotations
 
+from .pytest.data_fixtures import _txtest_copies, _txtest_module_data, data_fixture
 from .pytest.plugin import (
     EngineForTests,
     MissingDbFixture,
-    _txtest_copies,
     _txtest_layer_guard,
-    _txtest_module_data,
-    data_fixture,
     db_engine,
     db_session,
     pytest_addoption,
