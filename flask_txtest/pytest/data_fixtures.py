@@ -19,8 +19,9 @@ import pytest
 
 from ..core.isolation import isolate
 from ..errors import ConfigurationError
-from .config import read_extras, resolve_app
 from .data_layers import data_layer, fresh_copy
+from .mocked import read_extras
+from .project import resolve_app
 from .stop import stopping_the_run_on_misconfiguration
 
 __all__ = ["data_fixture"]
