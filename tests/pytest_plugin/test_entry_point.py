@@ -11,7 +11,6 @@ import importlib
 import importlib.metadata
 import pathlib
 import types
-import typing as t
 import unittest
 
 import pytest
@@ -21,7 +20,7 @@ import flask_txtest.pytest_plugin as entry_point
 
 PACKAGE = pathlib.Path(flask_txtest.__file__).parent / "pytest"
 #: What ``@pytest.fixture`` makes, as the installed pytest makes it.
-FIXTURE_TYPE = type(pytest.fixture(lambda: None))
+FIXTURE_TYPE: type = type(pytest.fixture(lambda: None))
 
 
 def _is_fixture(obj: object) -> bool:
@@ -85,7 +84,7 @@ class EntryPointTests(unittest.TestCase):
         self.assertEqual(own, ["MissingDbFixture"])
 
     def test_all_names_every_export(self) -> None:
-        exported = t.cast(list[str], entry_point.__all__)
+        exported = list(entry_point.__all__)
         self.assertEqual(sorted(exported), sorted(set(exported)))
         for name in exported:
             self.assertTrue(hasattr(entry_point, name), name)
