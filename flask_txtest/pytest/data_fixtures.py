@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections.abc as cabc
 import contextlib
 import inspect
-import sys
 import typing as t
 
 import pytest
@@ -169,15 +168,49 @@ def data_fixture(function: F | None = None, *, scope: str = "module") -> t.Any:
             "'class'. For data per test, use a plain function-scoped fixture that takes "
             "txtest_session."
         )
-    # The data part is a second fixture, put next to the public one so that pytest
-    # finds it where the user defined the data fixture (module, conftest or class).
-    caller = sys._getframe(1)
-    namespace = caller.f_locals
-    in_class = namespace is not caller.f_globals
 
     def decorate(function: F) -> t.Any:
         hidden = _data_name(scope, function.__name__)
-        namespace[hidden] = _layer_fixture(function, scope, in_class)
-        return _test_fixture(function, scope, in_class)
+        where = _defined_in(function)
+        if where == "module":
+            # The data part is a second fixture, put next to the public one so that
+            # pytest finds it where the user defined the data fixture (module, conftest).
+            function.__globals__[hidden] = _layer_fixture(function, scope, in_class=False)
+            return _test_fixture(function, scope, in_class=False)
+        # A class body's namespace is not reachable until the class exists.
+        return _InClassBody(
+            _test_fixture(function, scope, in_class=True),
+            hidden,
+            _layer_fixture(function, scope, in_class=True),
+        )
 
     return decorate if function is None else decorate(function)
+
+
+def _defined_in(function: cabc.Callable[..., t.Any]) -> str:
+    """``"module"`` or ``"class"``: where ``function`` was defined, from its qualified name."""
+    parent, _, _ = function.__qualname__.rpartition(".")
+    if not parent:
+        return "module"
+    if parent.endswith("<locals>"):
+        raise ConfigurationError(
+            f"data_fixture on {function.__qualname__}, a function defined inside another "
+            "function: pytest finds fixtures only at the top level of a test module, a "
+            "conftest.py or a test class. Define the data fixture there."
+        )
+    return "class"
+
+
+class _InClassBody:
+    """What ``data_fixture`` gives a class body: both fixtures, once the class exists.
+
+    Python calls ``__set_name__`` when it makes the class (PEP 487): the public fixture
+    takes this object's place, and the data part goes next to it, in the class.
+    """
+
+    def __init__(self, public: t.Any, hidden: str, layer: t.Any) -> None:
+        self.public, self.hidden, self.layer = public, hidden, layer
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        setattr(owner, name, self.public)
+        setattr(owner, self.hidden, self.layer)
