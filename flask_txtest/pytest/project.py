@@ -56,6 +56,8 @@ def resolve_app(request: pytest.FixtureRequest) -> Flask:
     if path:
         return _app_from_option(request.config, path)
     if has_app_context():
+        # Public despite the underscore: Flask's docs ("Notes On Proxies") name it the
+        # way to the object behind current_app.
         return t.cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
     raise ConfigurationError(
         "No app for the flask_txtest fixtures: define an app fixture in conftest.py that "
