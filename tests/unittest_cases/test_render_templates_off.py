@@ -18,7 +18,8 @@ import jinja2
 from flask import Flask, before_render_template, render_template, render_template_string
 from jinja2 import DictLoader
 
-from flask_txtest.unittest.recording import SilentTemplate, record_templates, testing_state
+from flask_txtest.unittest import recording
+from flask_txtest.unittest.recording import SilentTemplate, record_templates
 
 
 class _Test:
@@ -94,7 +95,7 @@ class RenderTemplatesOffTests(unittest.TestCase):
 
     def test_the_state_is_the_apps_and_the_recorder_connects_once(self) -> None:
         app = make_app()
-        state = testing_state(app)
+        state = recording.testing_state(app)
         self.assertIs(app.extensions["flask_txtest.flask_testing"], state)
-        self.assertIs(testing_state(app), state)
-        self.assertIsNot(testing_state(make_app()), state)
+        self.assertIs(recording.testing_state(app), state)
+        self.assertIsNot(recording.testing_state(make_app()), state)
