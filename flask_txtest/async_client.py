@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from asgiref.sync import sync_to_async
@@ -69,12 +70,11 @@ class _SyncClientInAsyncTest(FlaskClient):
             ) from error
 
 
-_guarded_classes: dict[type[FlaskClient], type[FlaskClient]] = {}
+@functools.cache
+def _guarded_client_class(base: type[FlaskClient]) -> type[FlaskClient]:
+    return fresh_context_client_class(type(base.__name__, (_SyncClientInAsyncTest, base), {}))
 
 
 def make_sync_client_for_async_test(app: t.Any) -> FlaskClient:
     base = app.test_client_class or FlaskClient
-    if base not in _guarded_classes:
-        guarded = type(base.__name__, (_SyncClientInAsyncTest, base), {})
-        _guarded_classes[base] = fresh_context_client_class(guarded)
-    return _guarded_classes[base](app, app.response_class, use_cookies=True)
+    return _guarded_client_class(base)(app, app.response_class, use_cookies=True)

@@ -17,7 +17,8 @@ import typing as t
 
 from flask import Flask
 
-from .unittest.flask_testing import ContextVariableDoesNotExist, environ_for_test_request
+from .unittest.flask_testing import ContextVariableDoesNotExist
+from .unittest.recording import environ_for_test_request
 from .unittest.testcase import TransactionalTestCase
 
 __all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "TestCase"]

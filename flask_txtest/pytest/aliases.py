@@ -1,4 +1,4 @@
-"""Names a conftest may list in ``pytest_plugins`` for flask_txtest's plugin.
+"""The plugin's other names, kept working as aliases; the real pytest-flask-sqlalchemy refused.
 
 pytest loads the plugin from its entry point under the name ``flask_txtest``. A conftest
 that names it again, ``pytest_plugins = ["flask_txtest.pytest_plugin"]``, would make
@@ -8,12 +8,12 @@ pytest-flask-sqlalchemy, ``pytest_plugins = ["pytest-flask-sqlalchemy"]`` (as th
 project's own suite has it), names a module that does not exist. pytest skips a
 ``pytest_plugins`` name that is registered already, so each name is registered as a
 placeholder with no hooks and no fixtures: the line keeps working and changes nothing.
+The real pytest-flask-sqlalchemy, installed next to this plugin, stops the run.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import typing as t
 
 import pytest
 
@@ -44,5 +44,17 @@ def register_aliases(pluginmanager: pytest.PytestPluginManager) -> None:
         pluginmanager.register(PluginAlias(name), name)
 
 
-def is_alias(plugin: t.Any) -> bool:
-    return isinstance(plugin, PluginAlias)
+def check_no_pytest_flask_sqlalchemy(config: pytest.Config) -> None:
+    """Both plugins define db_session, db_engine and the mocked-* options: refuse."""
+    for name, plugin in config.pluginmanager.list_name_plugin():
+        if plugin is None or isinstance(plugin, PluginAlias):  # blocked with -p no:<name>, or ours
+            continue
+        module = getattr(plugin, "__name__", "") or ""
+        if name == "pytest-flask-sqlalchemy" or module.startswith("pytest_flask_sqlalchemy"):
+            raise pytest.UsageError(
+                "pytest-flask-sqlalchemy is installed next to flask_txtest's pytest plugin: "
+                "both define the db_session and db_engine fixtures and the mocked-* options, "
+                "so pytest would mix the two. flask_txtest's plugin replaces it: run "
+                "'pip uninstall pytest-flask-sqlalchemy' (or disable one plugin with "
+                "-p no:flask_txtest or -p no:pytest-flask-sqlalchemy)."
+            )

@@ -2,103 +2,26 @@
 
 Names, signatures and messages follow Flask-Testing 0.8; ``assertRedirects`` also
 accepts Werkzeug's relative ``Location`` headers (Werkzeug 2.1+), which Flask-Testing
-compares against ``http://localhost/...`` and so always fails on.
+compares against ``http://localhost/...`` and so always fails on. What they read is
+recorded by ``recording``.
 """
 
 from __future__ import annotations
 
 import collections.abc as cabc
 import contextlib
-import io
 import typing as t
 import urllib.parse
-import weakref
 
-import flask
-import flask.templating
-from flask import Flask, message_flashed, request_started, template_rendered
-from flask.testing import EnvironBuilder
+from flask import Flask
+
+from .recording import record_templates
 
 _REDIRECT_CODES = (301, 302, 303, 305, 307, 308)
 
 
 class ContextVariableDoesNotExist(Exception):
     """``get_context_variable``: no rendered template had this variable."""
-
-
-def _empty_render(app: Flask, template: t.Any, context: dict[str, t.Any]) -> str:
-    # render_templates = False: the signals still fire, so the assertions still work.
-    app.update_template_context(context)
-    template_rendered.send(app, template=template, context=context)
-    return ""
-
-
-class _Recorder:
-    """Receives an app's template and flash signals for the test running now.
-
-    Connected once per app rather than per test: blinker's connect and disconnect
-    would cost each test more than the rest of its Flask set-up.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.test: t.Any = None
-        #: A request started since the last rendering: its templates replace the list.
-        self.new_request = False
-        request_started.connect(self.on_request, sender=app, weak=False)
-        template_rendered.connect(self.on_template, sender=app, weak=False)
-        message_flashed.connect(self.on_flash, sender=app, weak=False)
-
-    def on_request(self, sender: Flask, **extra: t.Any) -> None:
-        self.new_request = True
-
-    def on_template(
-        self, sender: Flask, template: t.Any, context: dict[str, t.Any], **extra: t.Any
-    ) -> None:
-        if self.test is None:
-            return
-        if self.new_request:
-            # Flask-Testing keeps what the latest rendering request rendered.
-            self.new_request = False
-            self.test.templates = []
-        self.test.templates.append((template, context))
-
-    def on_flash(self, sender: Flask, message: t.Any, category: str, **extra: t.Any) -> None:
-        if self.test is not None:
-            self.test.flashed_messages.append((message, category))
-
-
-_recorders: weakref.WeakKeyDictionary[Flask, _Recorder] = weakref.WeakKeyDictionary()
-
-
-def _recorder_of(app: Flask) -> _Recorder:
-    recorder = _recorders.get(app)
-    if recorder is None:
-        recorder = _recorders[app] = _Recorder(app)
-    return recorder
-
-
-# The WSGI environ of app.test_request_context(), built once per app and configuration.
-_environs: weakref.WeakKeyDictionary[Flask, tuple[t.Any, dict[str, t.Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def environ_for_test_request(app: Flask) -> dict[str, t.Any]:
-    """What ``app.test_request_context()`` would build, without building it each time."""
-    config = app.config
-    key = tuple(
-        config.get(name) for name in ("SERVER_NAME", "APPLICATION_ROOT", "PREFERRED_URL_SCHEME")
-    )
-    cached = _environs.get(app)
-    if cached is None or cached[0] != key:
-        builder = EnvironBuilder(app)
-        try:
-            cached = _environs[app] = (key, builder.get_environ())
-        finally:
-            builder.close()
-    environ = dict(cached[1])
-    environ["wsgi.input"] = io.BytesIO()
-    return environ
 
 
 def _same_location(actual: str, expected: str) -> bool:
@@ -137,16 +60,7 @@ class FlaskTestingMixin:
 
     def _txtest_record_templates(self, stack: contextlib.ExitStack, app: Flask) -> None:
         """Record templates and flashes of ``app`` until ``stack`` closes."""
-        self.templates = []
-        self.flashed_messages = []
-        recorder = _recorder_of(app)
-        previous, recorder.test = recorder.test, self
-        recorder.new_request = False
-        stack.callback(setattr, recorder, "test", previous)
-        if not self.render_templates:
-            original = flask.templating._render
-            flask.templating._render = _empty_render
-            stack.callback(setattr, flask.templating, "_render", original)
+        record_templates(stack, app, self, render=self.render_templates)
 
     def _txtest_recorded(self, name: str) -> list[t.Any]:
         recorded = self.__dict__.get(name)

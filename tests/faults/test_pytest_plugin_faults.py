@@ -245,6 +245,20 @@ class PluginFaults(unittest.TestCase):
             "For data per test, use a plain function-scoped fixture that takes txtest_session.",
         )
 
+    def test_a_data_fixture_inside_a_function(self) -> None:
+        def make_data() -> None:
+            return None
+
+        with self.assertRaises(ConfigurationError) as raised:
+            data_fixture(scope="module")(make_data)
+        self.assertEqual(
+            str(raised.exception),
+            "data_fixture on PluginFaults.test_a_data_fixture_inside_a_function.<locals>"
+            ".make_data, a function defined inside another function: pytest finds fixtures "
+            "only at the top level of a test module, a conftest.py or a test class. Define "
+            "the data fixture there.",
+        )
+
 
 class OptionFaults(unittest.TestCase):
     """Each run sets one ini option with ``-o``; the error names the option and its value."""
