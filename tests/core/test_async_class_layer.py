@@ -19,6 +19,7 @@ from flask_txtest.core.class_transaction.async_layer import (
     held_async_class_layer,
     open_async_class_layer,
 )
+from flask_txtest.core.naming import ISOLATE
 from flask_txtest.core.targets import find_targets
 from tests._backends import Backend, count_rows, on_backends
 from tests.core._models import TABLE, Base, Item, create_table
@@ -42,6 +43,7 @@ class AsyncClassLayerOnADatabase(unittest.IsolatedAsyncioTestCase):
         self.app = Flask(__name__)
         self.targets = find_targets(
             self.app,
+            naming=ISOLATE,
             async_engines=[self.engine],
             async_sessionmakers=[self.Session],
             metadata=Base.metadata,

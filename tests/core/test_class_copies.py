@@ -15,7 +15,8 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from flask_txtest.core.class_transaction import copies
-from flask_txtest.core.isolation import isolate_targets
+from flask_txtest.core.isolate import isolate_targets
+from flask_txtest.core.naming import ISOLATE
 from flask_txtest.core.targets import find_targets
 from flask_txtest.errors import ConfigurationError
 from tests._backends import Backend, count_rows, on_backends
@@ -37,7 +38,11 @@ class CopiesOfClassData(unittest.TestCase):
         self.scoped = sa_orm.scoped_session(sa_orm.sessionmaker(self.engine))
         self.app = Flask(__name__)
         self.targets = find_targets(
-            self.app, engines=[self.engine], sessionmakers=[self.scoped], metadata=Base.metadata
+            self.app,
+            naming=ISOLATE,
+            engines=[self.engine],
+            sessionmakers=[self.scoped],
+            metadata=Base.metadata,
         )
         self.statements: list[str] = []
         sa.event.listen(self.engine, "before_cursor_execute", self.record)

@@ -18,7 +18,8 @@ from flask import Flask
 
 from flask_txtest.core.class_transaction.copies import fresh_copy
 from flask_txtest.core.class_transaction.layer import held_class_layer, open_class_layer
-from flask_txtest.core.isolation import isolate_targets
+from flask_txtest.core.isolate import isolate_targets
+from flask_txtest.core.naming import ISOLATE
 from flask_txtest.core.targets import Targets, find_targets
 from flask_txtest.errors import ConfigurationError, TxtestError
 from tests._backends import Backend, count_rows, delete_all, on_backends
@@ -49,7 +50,11 @@ class ClassLayerOnADatabase(unittest.TestCase):
         self.Session = sa_orm.sessionmaker(self.engine)
         self.app = Flask(__name__)
         self.targets: Targets = find_targets(
-            self.app, engines=[self.engine], sessionmakers=[self.Session], metadata=Base.metadata
+            self.app,
+            naming=ISOLATE,
+            engines=[self.engine],
+            sessionmakers=[self.Session],
+            metadata=Base.metadata,
         )
 
         class Owner:
