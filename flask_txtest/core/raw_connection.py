@@ -32,8 +32,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from ..errors import IsolationError
-from ..wire.listener import state_of
-from ..wire.savepoints import Unit
+from ..wire.ops import Unit
+from ..wire.state import state_of
 from .guards import _user_frame
 
 # Driver methods that would end the test transaction, or change the connection for the

@@ -21,8 +21,8 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from ..wire.listener import state_of
-from ..wire.savepoints import Unit
+from ..wire.ops import Unit
+from ..wire.state import state_of
 
 
 class SharedConnection:
