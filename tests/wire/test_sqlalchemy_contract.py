@@ -62,6 +62,7 @@ class RefusedStatement(unittest.TestCase):
         assert self.backend is not None
         engine = sa.create_engine(self.backend.url)
         self.addCleanup(engine.dispose)
+        ran: list[object] = []
         with self.assertRaises(IsolationError), isolate(engines=[engine], metadata=metadata) as i:
             connection = i.connection
             connection.execute(WIRE_NOTE.insert().values(title="before"))
@@ -69,15 +70,20 @@ class RefusedStatement(unittest.TestCase):
             with self.assertRaises(IsolationError):
                 connection.execute(sa.select(1))  # refused: the transaction was ended
             # Another thread's statement runs: the refused one did not keep the lock.
-            ran: list[object] = []
             thread = threading.Thread(
                 target=lambda: ran.append(connection.execute(sa.select(1)).scalar()), daemon=True
             )
             thread.start()
             thread.join(10)
-            self.assertEqual(ran, [1], "the other thread is still waiting for the lock")
-        with engine.begin() as cleanup:
-            cleanup.execute(WIRE_NOTE.delete())
+        self.assertEqual(ran, [1], "the other thread was still waiting for the lock")
+
+    def tearDown(self) -> None:
+        # The row the DBAPI commit() kept for good.
+        assert self.backend is not None
+        engine = sa.create_engine(self.backend.url, poolclass=sa.NullPool)
+        with engine.begin() as connection:
+            connection.execute(WIRE_NOTE.delete())
+        engine.dispose()
 
 
 class InTransaction(unittest.TestCase):
