@@ -20,14 +20,13 @@ from sqlalchemy import event
 
 from ..errors import ConfigurationError, IsolationError
 from ..wire import dialects
-from ..wire.listener import ConnectionState, state_of
+from ..wire.driver_info import driver_info
+from ..wire.state import ConnectionState, state_of
 from .frames import user_frame as _user_frame  # the name the lines below use
 from .naming import Naming
 from .urls import is_memory_sqlite, safe_url, server_database_key
 
 ALLOW_ENV = "TXTEST_ALLOW_DATABASE"
-
-_OPENED_AT_KEY = "flask_txtest.opened_at"
 
 
 class EscapeWatch:
@@ -54,7 +53,7 @@ def _is_other_connection_to_isolated_database(connection: sa.Connection) -> bool
 
 def _on_engine_connect(connection: sa.Connection) -> None:
     if _is_other_connection_to_isolated_database(connection):
-        connection.info[_OPENED_AT_KEY] = _user_frame()
+        driver_info(connection).opened_at = _user_frame()
 
 
 def _on_commit(connection: sa.Connection) -> None:
@@ -63,7 +62,7 @@ def _on_commit(connection: sa.Connection) -> None:
     watches = _active.get(server_database_key(connection.engine))
     if not watches:
         return
-    opened_at = connection.info.get(_OPENED_AT_KEY, "a connection opened before the test")
+    opened_at = driver_info(connection).opened_at or "a connection opened before the test"
     escape = f"{safe_url(connection.engine)} (engine {connection.engine!r}), opened at {opened_at}"
     # The innermost isolation (a test inside its class's layer) reports it, once.
     watches[-1].escapes.append(escape)

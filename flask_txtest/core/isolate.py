@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from ..errors import ConfigurationError
-from ..wire.listener import divergence_mode
+from ..wire.reports import divergence_mode
 from .guards import escaped_commits_error, watch_escapes
 from .isolation import open_outer_transaction
 from .naming import ISOLATE, Naming

@@ -9,25 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import typing as t
-import weakref
 
 import sqlalchemy as sa
 
 from ..errors import IsolationError, TxtestError
 from ..wire import dialects, sequences
-from ..wire.listener import (
-    ConnectionState,
-    Hooks,
-    connection_lost,
-    divergence_mode,
-    divergence_set_to,
-    ended_from_inside,
-    start_watching,
-    state_of,
-    stop_watching,
-    watch_engine,
-)
-from ..wire.savepoints import Unit
+from ..wire.listener import start_watching, stop_watching, watch_engine
+from ..wire.ops import Unit
+from ..wire.reports import connection_lost, divergence_mode, divergence_set_to, ended_from_inside
+from ..wire.state import ConnectionState, Hooks, state_of
 from .guards import check_transaction_still_open
 from .patching import pinned_connection
 
@@ -51,14 +41,16 @@ def _unreproducible(state: ConnectionState | None) -> None:
         raise IsolationError(f"{errors[0]} (raised where it happened, and again now)")
 
 
-#: Class-level test connections whose transaction a test ended or lost: they cannot
-#: carry another test, so the class layer is opened afresh.
-broken_connections: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
+def _break(state: ConnectionState | None) -> None:
+    """A test ended or lost the class-level transaction: the class layer is reopened."""
+    if state is not None:
+        state.broken = True
 
 
 def is_broken(connection: sa.Connection) -> bool:
     """Whether a class-level test connection can no longer carry a test."""
-    return connection.invalidated or connection in broken_connections
+    state = state_of(connection)
+    return connection.invalidated or (state is not None and state.broken)
 
 
 def _still_open(connection: sa.Connection) -> bool:
@@ -90,7 +82,7 @@ def _open_test_layer(
     def end() -> None:
         if outer.invalidated or (state is not None and state.lost is not None):
             # The connection is gone (or was replaced): it cannot carry another test.
-            broken_connections.add(outer)
+            _break(state)
             _lost(state, engine)
             return
         try:
@@ -109,14 +101,14 @@ def _open_test_layer(
                 # Options a test set on the connection (engine.connect()) are its own.
                 _put_back_execution_options(outer, options)
         except Exception as error:
-            broken_connections.add(outer)
+            _break(state)
             if dialects.is_disconnect(outer, error):
                 if not outer.invalidated:
                     outer.invalidate()
                 raise connection_lost(engine) from error
             raise
         if ended:
-            broken_connections.add(outer)
+            _break(state)
             raise ended_from_inside(engine, ended_by)
         _unreproducible(state)
 

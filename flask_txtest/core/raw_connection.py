@@ -31,8 +31,8 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from ..wire.listener import state_of
-from ..wire.savepoints import Unit
+from ..wire.ops import Unit
+from ..wire.state import state_of
 from .frames import user_frame
 from .raw_cursor import SharedCursor
 from .raw_refusals import REFUSED_METHODS, refused

@@ -21,8 +21,8 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from ..wire.listener import state_of
-from ..wire.savepoints import Unit
+from ..wire.ops import Unit
+from ..wire.state import state_of
 
 # ``MetaData.create_all(bind)`` / ``drop_all`` call ``bind._run_ddl_visitor``: the stand-in
 # must answer it, so that DDL from raw code runs in its own savepoint too.

@@ -14,7 +14,7 @@ import typing as t
 import sqlalchemy as sa
 
 from ..errors import ConfigurationError
-from ..wire.listener import ConnectionState, state_of
+from ..wire.state import ConnectionState, state_of
 
 
 def _sync_connection(connection: t.Any) -> sa.Connection:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ..core.urls import safe_url
 from ..errors import ConfigurationError
+from .driver_info import INFO_KEY, DriverInfo, driver_info
 
 
 def _uses_legacy_sqlite_transactions(dbapi_connection: t.Any) -> bool:
@@ -50,7 +51,7 @@ def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
     if getattr(dbapi_connection, "autocommit", None) is True:
         raise _sqlite_autocommit_refused(connection)
     if _uses_legacy_sqlite_transactions(dbapi_connection):
-        connection.info["txtest_sqlite_isolation_level"] = dbapi_connection.isolation_level
+        driver_info(connection).sqlite_isolation_level = dbapi_connection.isolation_level
         dbapi_connection.isolation_level = None
     transaction = connection.begin()
     if not transaction_open_after_statement(connection):
@@ -62,8 +63,9 @@ def begin_outer_transaction(connection: sa.Connection) -> sa.RootTransaction:
 
 def restore_connection(connection: sa.Connection) -> None:
     """Undo what ``begin_outer_transaction`` changed, before the pool gets it back."""
-    if "txtest_sqlite_isolation_level" in connection.info:
-        level = connection.info.pop("txtest_sqlite_isolation_level")
+    info = connection.info.get(INFO_KEY)
+    if isinstance(info, DriverInfo) and info.sqlite_isolation_level is not None:
+        level, info.sqlite_isolation_level = info.sqlite_isolation_level, None
         dbapi_connection: t.Any = connection.connection.dbapi_connection
         dbapi_connection.isolation_level = level
 
@@ -96,8 +98,8 @@ def transaction_open_after_statement(connection: sa.Connection) -> bool | None:
     driver_connection: t.Any = connection.connection.driver_connection
     name = connection.dialect.name
     if name == "sqlite":
-        sqlite_connection = getattr(driver_connection, "_conn", driver_connection)
-        return bool(sqlite_connection.in_transaction)
+        # sqlite3's Connection and aiosqlite's both have the public in_transaction.
+        return bool(driver_connection.in_transaction)
     if name == "postgresql":
         if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
             return bool(driver_connection.is_in_transaction())

@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from ..core.urls import database_key
 from ..errors import ConfigurationError
 from . import dialects, statements
-from .listener import ConnectionState, state_of
-from .savepoints import Savepoint
+from .ops import Savepoint
+from .state import ConnectionState, state_of
 
-# Restart statements for the committed data, by database: computed once per process.
+# Restart statements for the committed data, by database: computed once per process
+# (the committed data, like the schema step, is the process's, not any object's).
 _committed: dict[t.Hashable, t.Any] = {}
 
 
@@ -60,12 +61,12 @@ def restarts_before(
 
 
 def start_resetting(
-    connection: sa.Connection, tables: list[sa.Table], layer: dict[t.Hashable, t.Any] | None
+    connection: sa.Connection, tables: list[sa.Table], restarts: dict[t.Hashable, t.Any] | None
 ) -> None:
     """From now until ``stop_resetting``, restart the sequences of ``tables`` as needed.
 
-    :param layer: where to keep the restart statements (the first id of each table) of
-        the data below this test: the class data's, or (``None``) the committed data's.
+    :param restarts: where to keep the restart statements (the first id of each table)
+        of the data below this test: the class data's, or (``None``) the committed data's.
     """
     dialect = connection.dialect.name
     if dialect in ("mysql", "mariadb"):
@@ -79,7 +80,7 @@ def start_resetting(
         )
     if dialect != "postgresql":
         return  # SQLite gives rolled-back ids back by itself
-    cache = _committed if layer is None else layer
+    cache = _committed if restarts is None else restarts
     key = (database_key(connection.engine), tuple(sorted(table.fullname for table in tables)))
     if key not in cache:
         # Read before the test writes anything: the ids as the test starts.

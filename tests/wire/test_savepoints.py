@@ -9,7 +9,9 @@ from __future__ import annotations
 import unittest
 
 from flask_txtest.wire import savepoints
-from flask_txtest.wire.savepoints import Fate, Kind, Op, Queued, Required, Savepoints, Unit
+from flask_txtest.wire.ops import Divergence, Fate, Kind, Op, Unit
+from flask_txtest.wire.pending import Queued, Required
+from flask_txtest.wire.savepoints import Savepoints
 
 OPEN, RELEASE, ROLLBACK = Kind.OPEN, Kind.RELEASE, Kind.ROLLBACK_TO
 
@@ -21,7 +23,7 @@ class Machine(unittest.TestCase):
         self.other = Unit("engine.begin()")
         self.layer = Unit("the test's own savepoint")
 
-    def op(self, kind: Kind, name: str, owner: Unit | None = None) -> savepoints.Divergence | None:
+    def op(self, kind: Kind, name: str, owner: Unit | None = None) -> Divergence | None:
         return self.machine.apply(Op(kind, name, owner))
 
     def statement(self, writes: bool = True) -> list[object]:
