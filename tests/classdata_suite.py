@@ -1,4 +1,5 @@
-"""A suite run in a subprocess by tests/test_class_data.py, under unittest and pytest.
+"""A suite run in a subprocess by tests/unittest_cases/test_class_data.py, under unittest
+and pytest.
 
 ``WithClassData`` makes class data; ``AfterClassData`` runs after it in the same process
 and must see none of it: the class transaction was closed by the class cleanup.

@@ -2,7 +2,7 @@
 
 Alchemical registers no ``app.extensions["sqlalchemy"]``: name its session factory by a
 dotted path (resolved after ``create_app``, inside the app context) and its models'
-metadata. tests/test_alchemical.py runs these tests on every backend.
+metadata. tests/core/test_alchemical.py runs these tests on every backend.
 """
 
 import os

@@ -1,4 +1,5 @@
-"""Async apps for ``tests/test_async*.py``: plain SQLAlchemy and Flask-SQLAlchemy-Lite.
+"""Async apps for ``tests/unittest_cases/test_async*.py``: plain SQLAlchemy and
+Flask-SQLAlchemy-Lite.
 
 Plain SQLAlchemy: what an app module holds at module level, made at import time with
 the default pools, one :class:`Stack` per backend (so :data:`STACKS` is built when this

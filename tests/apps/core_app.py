@@ -1,4 +1,5 @@
-"""The app of the core semantics tests (``tests/test_core_*.py``), and their helpers.
+"""The app of the core semantics tests (``tests/core/``, ``tests/unittest_cases/``), and
+their helpers.
 
 A plain Flask-SQLAlchemy 3 app: a ``core_note`` table on the default database, a
 ``core_other_note`` table on the ``other`` bind, and views that commit, roll back, hit

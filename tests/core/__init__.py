@@ -1,0 +1,1 @@
+"""Tests of flask_txtest/core/: isolate(), what it finds, patches, hands out and guards."""

@@ -14,8 +14,7 @@ from flask import Flask
 
 from flask_txtest import TransactionalTestCase
 from tests._backends import Backend, count_rows, on_backends
-from tests.faults._support import describe, problems, run_case
-from tests.test_sqlite_transaction_modes import (
+from tests.core.test_sqlite_transaction_modes import (
     AUTOCOMMIT_MISSING,
     AUTOCOMMIT_SUPPORTED,
     TABLE,
@@ -23,6 +22,7 @@ from tests.test_sqlite_transaction_modes import (
     db,
     make_app,
 )
+from tests.faults._support import describe, problems, run_case
 
 
 @on_backends("sqlite")

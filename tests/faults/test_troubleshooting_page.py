@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pathlib
 import re
+import shutil
+import tempfile
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -36,11 +38,11 @@ def phrases() -> list[str]:
     return [phrase for phrase in dict.fromkeys(found) if phrase not in _PROSE]
 
 
-def library_sources() -> dict[str, str]:
+def library_sources(library: pathlib.Path = LIBRARY) -> dict[str, str]:
     # The whole package, subpackages included.
     return {
-        str(path.relative_to(LIBRARY)): joined(path.read_text())
-        for path in sorted(LIBRARY.rglob("*.py"))
+        path.relative_to(library).as_posix(): joined(path.read_text())
+        for path in sorted(library.rglob("*.py"))
     }
 
 
@@ -62,6 +64,18 @@ def _call_text(source: str, start: int) -> str:
     return source[start : start + 800]
 
 
+def unlisted_errors(listed: list[str], library: pathlib.Path = LIBRARY) -> list[str]:
+    """``path:line: call`` of each error the library builds whose message is not listed."""
+    unlisted = []
+    for name, source in library_sources(library).items():
+        for match in _RAISES.finditer(source):
+            call = _call_text(source, match.start())
+            if not any(phrase in call for phrase in listed):
+                line = source.count("\n", 0, match.start()) + 1
+                unlisted.append(f"{name}:{line}: {' '.join(call.split())[:160]}")
+    return unlisted
+
+
 class TroubleshootingPage(unittest.TestCase):
     def test_the_page_lists_messages(self) -> None:
         self.assertGreater(len(phrases()), 40, phrases())
@@ -77,15 +91,39 @@ class TroubleshootingPage(unittest.TestCase):
         self.assertEqual(missing, [], "listed on the page, asserted by no tests/faults test")
 
     def test_every_error_the_library_raises_is_on_the_page(self) -> None:
-        listed = phrases()
-        unlisted = []
-        for name, source in library_sources().items():
-            for match in _RAISES.finditer(source):
-                call = _call_text(source, match.start())
-                if not any(phrase in call for phrase in listed):
-                    line = source.count("\n", 0, match.start()) + 1
-                    unlisted.append(f"{name}:{line}: {' '.join(call.split())[:160]}")
+        unlisted = unlisted_errors(phrases())
         self.assertEqual(unlisted, [], "add these messages to docs/troubleshooting.md")
+
+
+class TheCheckWalksSubpackages(unittest.TestCase):
+    """An undocumented error in a module of a subpackage, at any depth, fails the check."""
+
+    def copy_of_the_package(self) -> pathlib.Path:
+        work = pathlib.Path(tempfile.mkdtemp(prefix="txtest-troubleshooting-"))
+        self.addCleanup(shutil.rmtree, work)
+        copy = work / "flask_txtest"
+        shutil.copytree(LIBRARY, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        return copy
+
+    def test_the_copy_passes_as_the_package_does(self) -> None:
+        copy = self.copy_of_the_package()
+        self.assertEqual(unlisted_errors(phrases(), copy), unlisted_errors(phrases()))
+
+    def test_an_undocumented_error_in_a_subpackage_module_is_found(self) -> None:
+        undocumented = (
+            "from flask_txtest.errors import ConfigurationError\n\n\n"
+            "def check() -> None:\n"
+            '    raise ConfigurationError("a message no page lists")\n'
+        )
+        for module in ("wire/undocumented.py", "core/deeper/still/undocumented.py"):
+            with self.subTest(module=module):
+                copy = self.copy_of_the_package()
+                (copy / module).parent.mkdir(parents=True, exist_ok=True)
+                (copy / module).write_text(undocumented)
+                self.assertEqual(
+                    unlisted_errors(phrases(), copy),
+                    [f'{module}:5: ConfigurationError("a message no page lists")'],
+                )
 
 
 if __name__ == "__main__":

@@ -1,1 +1,2 @@
-"""Tests of flask_txtest.wire: the savepoint state machine and the listener."""
+"""Tests of flask_txtest/wire/: the savepoint state machine, the listener, the statements
+sent, and reset_sequences."""

@@ -21,7 +21,7 @@ from tests._backends import LITE_INSTALLED
 if LITE_INSTALLED:
     from examples.recipes.lite import TagTest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "docs" / "recipes.md"
 BLOCK = re.compile(r"<!-- example: (?P<path>\S+) -->\n```python\n(?P<code>.*?)\n```", re.S)
 

@@ -611,5 +611,5 @@ def tearDownModule() -> None:
         if left:
             raise AssertionError(
                 f"{left} PostgreSQL connection(s) named {async_app.APPLICATION_NAME!r} are "
-                "still open after tests.test_async"
+                "still open after tests.unittest_cases.test_async"
             )

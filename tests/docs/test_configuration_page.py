@@ -11,12 +11,14 @@ from __future__ import annotations
 import inspect
 import pathlib
 import re
+import shutil
+import tempfile
 import unittest
 
 import flask_txtest
 from flask_txtest import AsyncTransactionalMixin, TransactionalMixin, isolate
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "configuration.md"
 LIBRARY = ROOT / "flask_txtest"
 
@@ -48,6 +50,15 @@ def settings_of(cls: type) -> set[str]:
     return names - _UNITTEST
 
 
+def environment_variables(library: pathlib.Path = LIBRARY) -> set[str]:
+    """Every ``TXTEST_*`` name in the package's modules, subpackages included."""
+    return {
+        name
+        for path in library.rglob("*.py")
+        for name in re.findall(r"TXTEST_[A-Z_]+", path.read_text(encoding="utf-8"))
+    }
+
+
 def on_page() -> set[str]:
     """The inline code of the page's prose and tables (fenced blocks left out)."""
     text = re.sub(r"^```.*?^```", "", PAGE.read_text(encoding="utf-8"), flags=re.M | re.S)
@@ -71,11 +82,7 @@ class ConfigurationPageTests(unittest.TestCase):
         self.assertEqual(missing, [], "document these in docs/configuration.md")
 
     def test_every_environment_variable_is_on_the_page(self):
-        variables = {
-            name
-            for path in LIBRARY.rglob("*.py")
-            for name in re.findall(r"TXTEST_[A-Z_]+", path.read_text(encoding="utf-8"))
-        }
+        variables = environment_variables()
         self.assertIn("TXTEST_ALLOW_DATABASE", variables)
         missing = sorted(variables - on_page())
         self.assertEqual(missing, [], "document these in docs/configuration.md")
@@ -88,6 +95,21 @@ class ConfigurationPageTests(unittest.TestCase):
         public = settings_of(TransactionalMixin) | settings_of(AsyncTransactionalMixin)
         self.assertEqual(sorted(documented - public), [])
         self.assertTrue(hasattr(flask_txtest, "TransactionalMixin"))
+
+
+class TheCheckWalksSubpackages(unittest.TestCase):
+    def test_a_variable_read_in_a_subpackage_module_is_found(self) -> None:
+        work = pathlib.Path(tempfile.mkdtemp(prefix="txtest-configuration-"))
+        self.addCleanup(shutil.rmtree, work)
+        copy = work / "flask_txtest"
+        shutil.copytree(LIBRARY, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        self.assertEqual(environment_variables(copy), environment_variables())
+        module = copy / "core" / "deeper" / "undocumented.py"
+        module.parent.mkdir()
+        module.write_text('import os\n\nFLAG = os.environ.get("TXTEST_NOT_ON_THE_PAGE")\n')
+        self.assertEqual(
+            sorted(environment_variables(copy) - on_page()), ["TXTEST_NOT_ON_THE_PAGE"]
+        )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_txtest import ConfigurationError, TransactionalTestCase
 from tests._backends import count_rows, delete_all, on_backends
 
-ROOT_DIR = pathlib.Path(__file__).resolve().parent.parent
+ROOT_DIR = pathlib.Path(__file__).resolve().parents[2]
 PERSON = "cd_person"
 PET = "cd_pet"
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask_txtest import ConfigurationError, isolate
 from tests._backends import Backend, count_rows, on_backends
 from tests._pytest_runs import run_pytest, write_project
-from tests.test_reset_sequences import ITEM, RsItem, insert, make_app
+from tests.wire.test_reset_sequences import ITEM, RsItem, insert, make_app
 
 _apps: dict[str, Flask] = {}
 
@@ -69,7 +69,7 @@ CONFTEST = """
 
     import pytest
 
-    from tests.test_reset_sequences import make_app
+    from tests.wire.test_reset_sequences import make_app
 
 
     @pytest.fixture(scope="session")
@@ -80,7 +80,7 @@ CONFTEST = """
 IDS_TESTS = """
     import pytest
 
-    from tests.test_reset_sequences import RsItem, insert
+    from tests.wire.test_reset_sequences import RsItem, insert
 
     IDS = []
 
@@ -132,7 +132,7 @@ class PluginResetSequencesTest(unittest.TestCase):
             import pytest
 
             from flask_txtest.pytest_plugin import data_fixture
-            from tests.test_reset_sequences import RsItem, db, insert
+            from tests.wire.test_reset_sequences import RsItem, db, insert
 
 
             @data_fixture(scope="module")
@@ -150,7 +150,7 @@ class PluginResetSequencesTest(unittest.TestCase):
         before = """
             import pytest
 
-            from tests.test_reset_sequences import RsItem, insert
+            from tests.wire.test_reset_sequences import RsItem, insert
 
 
             @pytest.mark.txtest_reset_sequences

@@ -17,7 +17,7 @@ import unittest
 
 from tests._backends import count_rows, delete_all, on_backends
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SUITE = ROOT / "examples" / "flask_testing_port" / "test_blog.py"
 PORTED_IMPORT = "from flask_txtest.flask_testing import TestCase"
 POST = "ftp_post"

@@ -19,7 +19,7 @@ import tempfile
 import textwrap
 import unittest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Makes ``import greenlet`` fail, as on an install without it.
 WITHOUT_GREENLET = "import sys; sys.modules['greenlet'] = None\n"

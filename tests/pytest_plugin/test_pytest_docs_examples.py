@@ -1,6 +1,6 @@
 """docs/pytest.md's examples (examples/pytest_plugin/) pass under the plugin on each backend.
 
-The docs checker (tests/test_docs_examples.py) finds the page's blocks in those files;
+The docs checker (tests/docs/test_docs_examples.py) finds the page's blocks in those files;
 this runs them, in a pytest subprocess, and then finds the tables empty from a fresh
 connection.
 """

@@ -25,7 +25,7 @@ import unittest
 
 from tests._backends import LITE_INSTALLED, LITE_MISSING
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[ \t]*(?P<rest>.*)$")

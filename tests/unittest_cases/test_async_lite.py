@@ -2,7 +2,7 @@
 
 Nothing is configured but ``metadata``: the engines (``SQLALCHEMY_ENGINES`` and
 ``SQLALCHEMY_ASYNC_ENGINES``) and both session factories are found in the extension.
-sqlite_memory is left out, as in tests/test_async.py.
+sqlite_memory is left out, as in tests/unittest_cases/test_async.py.
 """
 
 from __future__ import annotations
@@ -224,5 +224,5 @@ def tearDownModule() -> None:
         if left:
             raise AssertionError(
                 f"{left} PostgreSQL connection(s) named {async_app.APPLICATION_NAME!r} are "
-                "still open after tests.test_async_lite"
+                "still open after tests.unittest_cases.test_async_lite"
             )
