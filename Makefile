@@ -80,7 +80,7 @@ $(OLDEST)/.stamp: Makefile pyproject.toml $(PKG_MARKER)
 	touch $@
 
 clean:
-	rm -rf site build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/.tmp
+	rm -rf site build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache tests/.tmp tests/.tmp-oldest
 	find . -path ./.venv -prune -o -path ./$(OLDEST) -prune -o \
 		-name __pycache__ -type d -exec rm -rf {} +
 

@@ -19,7 +19,9 @@ import unittest
 
 import sqlalchemy as sa
 
-TMP = pathlib.Path(__file__).parent / ".tmp"
+#: Where the SQLite files go; ``TXTEST_TMP_DIR`` gives a run its own (CI runs the newest
+#: and the oldest versions side by side in one checkout).
+TMP = pathlib.Path(os.environ.get("TXTEST_TMP_DIR") or pathlib.Path(__file__).parent / ".tmp")
 
 #: Flask-SQLAlchemy-Lite needs Flask 3, so the oldest corner of the matrix runs without it.
 LITE_INSTALLED = importlib.util.find_spec("flask_sqlalchemy_lite") is not None
@@ -123,7 +125,7 @@ def _timeout(url: str) -> dict[str, t.Any]:
     return {"connect_timeout": 3} if backend in ("postgresql", "mysql", "mariadb") else {}
 
 
-TMP.mkdir(exist_ok=True)
+TMP.mkdir(parents=True, exist_ok=True)
 BACKENDS: dict[str, Backend] = {
     "sqlite": Backend(
         "sqlite", f"sqlite:///{TMP / 'test_txtest.db'}", f"sqlite:///{TMP / 'test_txtest_other.db'}"

@@ -48,9 +48,10 @@ SLOW_QUERY = {
 }
 RUNNING_SLOW_QUERIES = {
     "postgresql": "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' "
-    "AND query LIKE '%%AS txtest_cancelled' AND pid <> pg_backend_pid()",
+    "AND query LIKE '%%AS txtest_cancelled' AND pid <> pg_backend_pid() "
+    "AND datname = current_database()",
     "mysql": "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-    "WHERE INFO LIKE '%%AS txtest_cancelled' AND ID <> CONNECTION_ID()",
+    "WHERE INFO LIKE '%%AS txtest_cancelled' AND ID <> CONNECTION_ID() AND DB = DATABASE()",
 }
 
 
