@@ -20,7 +20,7 @@ from ..errors import ConfigurationError
 from ..wire.reports import divergence_mode
 from .guards import escaped_commits_error, watch_escapes
 from .isolation import open_outer_transaction
-from .naming import ISOLATE, Naming
+from .naming import ISOLATE
 from .patching import pin_engine, pin_sessionmaker, pinned_connection
 from .result import Connections, Isolation
 from .schema import create_missing_tables, default_step, ensure_schema
@@ -112,13 +112,17 @@ def isolate(
     :raises IsolationError: on leaving the block, when a raw ``COMMIT`` ended the
         transaction or a commit escaped through an engine that was not isolated.
     """
+    divergence_mode(divergence)  # an unknown mode is refused before anything opens
+    if app is None:
+        if db is not None:
+            raise ConfigurationError("isolate() needs the app whose db it isolates: isolate(app).")
+        app = Flask("flask_txtest.isolate")
+    targets = find_targets(
+        app, naming=ISOLATE, db=db, engines=engines, sessionmakers=sessionmakers, metadata=metadata
+    )
     with isolating(
+        targets,
         app,
-        naming=ISOLATE,
-        db=db,
-        engines=engines,
-        sessionmakers=sessionmakers,
-        metadata=metadata,
         create_schema=create_schema,
         reset_sequences=reset_sequences,
         divergence=divergence,
@@ -128,26 +132,16 @@ def isolate(
 
 @contextlib.contextmanager
 def isolating(
-    app: Flask | None,
+    targets: Targets,
+    app: Flask,
     *,
-    naming: Naming,
-    db: t.Any = None,
-    engines: cabc.Iterable[EngineSpec] = (),
-    sessionmakers: cabc.Iterable[SessionFactorySpec] = (),
-    metadata: sa.MetaData | cabc.Iterable[sa.MetaData] | None = None,
     create_schema: bool | cabc.Callable[[], None] = True,
     reset_sequences: bool = False,
     divergence: str | None = None,
 ) -> cabc.Iterator[Isolation]:
-    """``isolate()`` for a caller with options of its own: ``naming`` names them."""
+    """``isolate()`` once a caller found its targets, in its own words (``find_targets``
+    with its ``Naming``): the schema step, the isolation, then ``reset_sequences``."""
     divergence_mode(divergence)  # an unknown mode is refused before anything opens
-    if app is None:
-        if db is not None:
-            raise ConfigurationError("isolate() needs the app whose db it isolates: isolate(app).")
-        app = Flask("flask_txtest.isolate")
-    targets = find_targets(
-        app, naming=naming, db=db, engines=engines, sessionmakers=sessionmakers, metadata=metadata
-    )
     if create_schema is True:
         ensure_schema(
             targets, lambda: create_missing_tables(targets), default_step(targets), app=app

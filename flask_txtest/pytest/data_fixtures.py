@@ -20,7 +20,6 @@ from ..core.isolate import isolating
 from ..errors import ConfigurationError
 from .data_layers import data_layer, fresh_copy
 from .mocked import read_extras
-from .naming import PYTEST
 from .project import resolve_app
 from .stop import stopping_the_run_on_misconfiguration
 
@@ -106,15 +105,7 @@ def _layer_fixture(function: cabc.Callable[..., t.Any], scope: str, in_class: bo
         with contextlib.ExitStack() as stack:
             stack.enter_context(extras.binding_unbound())
             with stopping_the_run_on_misconfiguration():
-                isolation = stack.enter_context(
-                    isolating(
-                        app,
-                        naming=PYTEST,
-                        engines=extras.engines,
-                        sessionmakers=extras.sessionmakers,
-                        metadata=extras.metadata,
-                    )
-                )
+                isolation = stack.enter_context(isolating(extras.targets(app), app))
             yield stack.enter_context(
                 data_layer(name, app, contextlib.nullcontext(isolation), make)
             )

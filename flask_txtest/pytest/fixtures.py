@@ -26,7 +26,6 @@ from ..core.targets import session_for
 from ..errors import ConfigurationError
 from .data_layers import innermost
 from .mocked import read_extras
-from .naming import PYTEST
 from .options import CONNECTION_MARK, resets_sequences
 from .project import resolve_app, user_db
 from .stop import stopping_the_run_on_misconfiguration
@@ -68,13 +67,7 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
             with stopping_the_run_on_misconfiguration():
                 isolation = stack.enter_context(
                     isolating(
-                        app,
-                        naming=PYTEST,
-                        db=db,
-                        engines=extras.engines,
-                        sessionmakers=extras.sessionmakers,
-                        metadata=extras.metadata,
-                        reset_sequences=resets_sequences(request),
+                        extras.targets(app, db), app, reset_sequences=resets_sequences(request)
                     )
                 )
         except sa.exc.DBAPIError as error:

@@ -18,7 +18,9 @@ import sqlalchemy.orm as sa_orm
 from flask import Flask
 
 from ..core.dotted import describe
+from ..core.targets import Targets, find_targets
 from ..errors import ConfigurationError
+from .naming import PYTEST
 from .options import (
     METADATA_OPTION,
     MOCKED_ENGINES,
@@ -56,6 +58,17 @@ class Extras:
                     factory.kw["bind"] = self.default_engine
                     stack.callback(factory.kw.pop, "bind", None)
             yield
+
+    def targets(self, app: Flask, db: t.Any = None) -> Targets:
+        """What a test's isolation pins: the app's, plus these, in the plugin's words."""
+        return find_targets(
+            app,
+            naming=PYTEST,
+            db=db,
+            engines=self.engines,
+            sessionmakers=self.sessionmakers,
+            metadata=self.metadata,
+        )
 
 
 def _engine_entry(path: str, obj: t.Any, extras: Extras) -> None:
