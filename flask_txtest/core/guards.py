@@ -22,7 +22,7 @@ from ..errors import ConfigurationError, IsolationError
 from ..wire import dialects
 from ..wire.driver_info import driver_info
 from ..wire.state import ConnectionState, state_of
-from .frames import user_frame as _user_frame  # the name the lines below use
+from .frames import user_frame
 from .naming import Naming
 from .urls import is_memory_sqlite, safe_url, server_database_key
 
@@ -53,7 +53,7 @@ def _is_other_connection_to_isolated_database(connection: sa.Connection) -> bool
 
 def _on_engine_connect(connection: sa.Connection) -> None:
     if _is_other_connection_to_isolated_database(connection):
-        driver_info(connection).opened_at = _user_frame()
+        driver_info(connection).opened_at = user_frame()
 
 
 def _on_commit(connection: sa.Connection) -> None:
