@@ -155,5 +155,7 @@ def isolating(
         if reset_sequences:
             from .pinned_sequences import reset_pinned_sequences  # it builds on this module
 
-            reset_pinned_sequences(stack, targets, "isolate()", {} if layered else None)
+            reset_pinned_sequences(
+                stack, targets, targets.naming.reset_sequences, {} if layered else None
+            )
         yield isolation

@@ -31,6 +31,8 @@ class Naming:
     replace_schema_step: str
     #: Where the user stops what must not outlive the isolation: ``"in tearDown"``.
     at_the_end: str
+    #: How the user asked for ``reset_sequences``: ``"isolate(reset_sequences=True)"``.
+    reset_sequences: str
     #: The async engines and session factories, for callers that isolate them.
     async_engines: str | None = None
     async_sessionmakers: str | None = None
@@ -58,4 +60,5 @@ ISOLATE = Naming(
     ),
     replace_schema_step="pass create_schema=a function that runs your migrations",
     at_the_end="before the isolate() block ends",
+    reset_sequences="isolate(reset_sequences=True)",
 )

@@ -31,7 +31,8 @@ def reset_pinned_sequences(
 ) -> None:
     """Restart the sequences of the pinned test connections until ``stack`` closes.
 
-    :param name: who asked (``isolate()``, a class's name), for the message.
+    :param name: who asked, for the message: ``targets.naming.reset_sequences``, or
+        ``Case.reset_sequences`` for a class.
     :param restarts: where the first ids of this scope are kept (the class data's), or
         ``None``: the committed data's.
     :param async_side: the async engines' connections (see ``reset_pinned_async_sequences``)
@@ -39,8 +40,7 @@ def reset_pinned_sequences(
     """
     if not targets.metadatas:
         raise ConfigurationError(
-            f"{name}.reset_sequences needs to know the app's tables: set "
-            "metadata = Base.metadata (the MetaData of your models)."
+            f"{name} needs to know the app's tables. {targets.naming.set_metadata}."
         )
     by_connection: dict[int, tuple[sa.Connection, list[sa.Table]]] = {}
     for metadata, engine in targets.metadatas:

@@ -32,4 +32,5 @@ PYTEST = Naming(
         "run your migrations in a session-scoped fixture that your app fixture depends on"
     ),
     at_the_end="in the fixture's teardown",
+    reset_sequences="txtest_reset_sequences",
 )

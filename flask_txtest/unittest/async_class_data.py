@@ -97,7 +97,9 @@ async def reset_async_sequences(
     cls = type(case)
     layer: AsyncClassLayer | None = cls.__dict__.get(ASYNC_CLASS_LAYER)
     restarts = None if layer is None else layer.sequence_restarts
-    await reset_pinned_async_sequences(stack, targets, cls.__qualname__, restarts)
+    await reset_pinned_async_sequences(
+        stack, targets, f"{cls.__qualname__}.reset_sequences", restarts
+    )
 
 
 async def open_async_class_layer(case: t.Any, app: Flask, targets: Targets) -> None:
@@ -120,7 +122,9 @@ def _making(
 
     async def make(making: contextlib.AsyncExitStack) -> None:
         if cls.reset_sequences:
-            await reset_pinned_async_sequences(making, targets, cls.__qualname__, None)
+            await reset_pinned_async_sequences(
+                making, targets, f"{cls.__qualname__}.reset_sequences", None
+            )
         await cls.setUpTestData()
 
     return make

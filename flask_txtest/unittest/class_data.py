@@ -162,7 +162,9 @@ class ClassDataMixin:
         if cls.reset_sequences:
             layer: SyncClassLayer | None = cls.__dict__.get(CLASS_LAYER)
             restarts = None if layer is None else layer.sequence_restarts
-            reset_pinned_sequences(stack, isolation.targets, cls.__qualname__, restarts)
+            reset_pinned_sequences(
+                stack, isolation.targets, f"{cls.__qualname__}.reset_sequences", restarts
+            )
 
 
 def _making(cls: type[t.Any], targets: Targets) -> cabc.Callable[[contextlib.ExitStack], None]:
@@ -170,7 +172,7 @@ def _making(cls: type[t.Any], targets: Targets) -> cabc.Callable[[contextlib.Exi
 
     def make(making: contextlib.ExitStack) -> None:
         if cls.reset_sequences:
-            reset_pinned_sequences(making, targets, cls.__qualname__, None)
+            reset_pinned_sequences(making, targets, f"{cls.__qualname__}.reset_sequences", None)
         cls.setUpTestData()
 
     return make

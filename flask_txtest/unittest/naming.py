@@ -28,4 +28,5 @@ TESTCASE = Naming(
     ),
     replace_schema_step="override create_schema to run your migrations",
     at_the_end="in tearDown",
+    reset_sequences="reset_sequences",
 )

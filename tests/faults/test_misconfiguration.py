@@ -303,8 +303,9 @@ class ClassDataAndSequences(Misconfigured):
             self.skipTest("a second sqlite:// engine is an empty database of its own")
         self.assertStopped(
             _case(app=Flask("plain"), isolate_engines=(engine,), reset_sequences=True),
-            "Case.reset_sequences needs to know the app's tables: set metadata = "
-            "Base.metadata (the MetaData of your models).",
+            "Case.reset_sequences needs to know the app's tables. Set metadata = "
+            "Base.metadata (the MetaData of your models; with Alchemical: metadata = "
+            "db.Model.metadata).",
         )
 
 
@@ -319,6 +320,21 @@ class ResetSequencesOnMariaDB(Misconfigured):
 
 
 class IsolateWithoutApp(unittest.TestCase):
+    def test_isolate_reset_sequences_without_metadata_in_its_own_words(self) -> None:
+        engine = sa.create_engine("sqlite://")
+        self.addCleanup(engine.dispose)
+        with (
+            self.assertRaises(ConfigurationError) as raised,
+            isolate(engines=[engine], create_schema=False, reset_sequences=True),
+        ):
+            self.fail("the block ran")
+        self.assertEqual(
+            str(raised.exception),
+            "isolate(reset_sequences=True) needs to know the app's tables. Pass "
+            "metadata=Base.metadata (the MetaData of your models; with Alchemical: "
+            "metadata=db.Model.metadata).",
+        )
+
     def test_isolate_with_a_db_but_no_app(self) -> None:
         with self.assertRaises(ConfigurationError) as raised, isolate(db=db):
             self.fail("the block ran")

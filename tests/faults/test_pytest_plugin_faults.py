@@ -137,6 +137,29 @@ FILES = {
     """,
 }
 
+# reset_sequences on an app with no extension and no txtest_metadata.
+NO_METADATA_FILES = {
+    "faultapp.py": FAULTAPP,
+    "pytest.ini": """
+        [pytest]
+        mocked-engines = faultapp.engine
+        txtest_reset_sequences = true
+    """,
+    "conftest.py": """
+        import faultapp
+        import pytest
+        from flask import Flask
+
+        # The tables exist (migrations made them), so the schema step has nothing to do.
+        faultapp.db.metadata.create_all(faultapp.engine)
+
+        @pytest.fixture(scope="session")
+        def app():
+            return Flask("no extension")
+    """,
+    "test_nometadata.py": WRITES,
+}
+
 OPTION_FILES = {
     "faultapp.py": FAULTAPP,
     "conftest.py": """
@@ -193,6 +216,16 @@ class PluginFaults(unittest.TestCase):
         output = " ".join(run.output.split())
         for fragment in fragments:
             self.assertIn(fragment, output, run.output)
+
+    def test_reset_sequences_without_metadata_names_the_ini_options(self) -> None:
+        run = run_pytest(write_project(NO_METADATA_FILES, self.addCleanup))
+        self.assertNotIn("AssertionError: the body ran", run.output)
+        self.assertIn(
+            "flask_txtest stopped the run: txtest_reset_sequences needs to know the app's "
+            "tables. "
+            "Set txtest_metadata = myapp.models.Base.metadata in the pytest configuration",
+            " ".join(run.output.split()),
+        )
 
     def test_no_app_fixture_and_no_option(self) -> None:
         self.assertStopped(
