@@ -65,6 +65,17 @@ def _asyncio_loop_scope(request: t.Any, name: str) -> str | None:
                 "fixture returning 'asyncio' (in conftest.py: "
                 "'@pytest.fixture' on 'def anyio_backend(): return \"asyncio\"')."
             )
+        if request.config.pluginmanager.has_plugin("asyncio") and _asyncio_auto(request.config):
+            # pytest-asyncio's auto mode takes every async fixture, anyio's tests' too,
+            # and runs it on a loop of its own: the connection and the test would be
+            # on two loops.
+            raise ConfigurationError(
+                f"{request.node.nodeid} is an anyio test, and pytest-asyncio runs in auto "
+                f"mode, which puts every async fixture ({name} too) on its own event loop, "
+                "not on anyio's. Set asyncio_mode = strict (pytest-asyncio's default) and "
+                "mark pytest-asyncio's tests @pytest.mark.asyncio, or run the project's "
+                "async tests with one plugin."
+            )
         return None
     config = request.config
     if not config.pluginmanager.has_plugin("asyncio"):
@@ -74,7 +85,7 @@ def _asyncio_loop_scope(request: t.Any, name: str) -> str | None:
             "@pytest.mark.anyio (anyio's plugin, with an anyio_backend of 'asyncio')."
         )
     marker = request.node.get_closest_marker("asyncio")
-    if marker is None and config.getini("asyncio_mode") != "auto":
+    if marker is None and not _asyncio_auto(config):
         raise ConfigurationError(
             f"{name} is an async fixture, and pytest-asyncio does not run "
             f"{request.node.nodeid}: mark it @pytest.mark.asyncio (or set "
@@ -82,6 +93,10 @@ def _asyncio_loop_scope(request: t.Any, name: str) -> str | None:
         )
     scope = None if marker is None else marker.kwargs.get("loop_scope", marker.kwargs.get("scope"))
     return str(scope or config.getini("asyncio_default_test_loop_scope") or "function")
+
+
+def _asyncio_auto(config: pytest.Config) -> bool:
+    return bool((config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")) == "auto")
 
 
 @functools.cache
