@@ -35,15 +35,30 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[t.Any], request: t.Any) -
     if fixturedef.argname not in ON_THE_TESTS_LOOP:
         return (yield)
     original = getattr(fixturedef.func, "_txtest_original", fixturedef.func)
-    scope = _asyncio_loop_scope(request, fixturedef.argname)
+    try:
+        scope = _asyncio_loop_scope(request, fixturedef.argname)
+    except ConfigurationError as error:
+        # Raised by the fixture, not by this hook: pytest reports a fixture's error as
+        # the test's setup error, and keeps its own bookkeeping straight.
+        replacement = _refusing(original, error)
+    else:
+        replacement = original if scope is None else _on_asyncio_loop(original, scope)
     # Left in place until the next setup: pytest-asyncio looks at it again when the
     # test is called (and warns about an unmarked async fixture in strict mode).
     # Set at setup, as anyio's and pytest-asyncio's plugins do (typed Final).
     # relies on: pytest.FixtureDef.func
-    t.cast(t.Any, fixturedef).func = (
-        original if scope is None else _on_asyncio_loop(original, scope)
-    )
+    t.cast(t.Any, fixturedef).func = replacement
     return (yield)
+
+
+def _refusing(original: t.Any, error: ConfigurationError) -> t.Any:
+    """A sync stand-in for the fixture that raises ``error`` (no async plugin takes it)."""
+
+    def refuse(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise error
+
+    refuse._txtest_original = original  # type: ignore[attr-defined]
+    return refuse
 
 
 def _asyncio_loop_scope(request: t.Any, name: str) -> str | None:

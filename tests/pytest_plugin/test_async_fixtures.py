@@ -1,0 +1,325 @@
+"""The async fixtures (txtest_async_*) in real pytest runs, on aiosqlite, asyncpg, aiomysql.
+
+Each run is a subprocess pytest project (tests/_pytest_runs.py) with
+``-W error::ResourceWarning -W error::pytest.PytestUnraisableExceptionWarning``, and its
+output must hold no "Event loop is closed" and no "Task was destroyed but it is
+pending". After it, the tables are empty from a fresh connection.
+
+- examples/pytest_async: the seeds' tests, unchanged, under the plugin's one-line
+  fixtures; and the counterpart, the seeds' own conftest, failing on the retry.
+- Every pytest-asyncio loop scope (function, class, module, session) and anyio.
+- The combinations that cannot work, each refused with what to change.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import typing as t
+import unittest
+
+from tests._backends import BACKENDS, SERVERS, Backend, count_rows, delete_all, on_backends
+from tests._pytest_runs import ROOT, PytestRun, copy_project, run_pytest, write_project
+
+MISSING = [
+    name
+    for name in ("pytest_asyncio", "anyio", "fastapi", "httpx")
+    if importlib.util.find_spec(name) is None
+]
+SKIP = (
+    f"{', '.join(MISSING)} not installed (test-only: pip install pytest-asyncio anyio "
+    "fastapi httpx)"
+)
+
+EXAMPLE = ROOT / "examples" / "pytest_async"
+STRICT_FLAGS = (
+    "-W",
+    "error::ResourceWarning",
+    "-W",
+    "error::pytest.PytestUnraisableExceptionWarning",
+)
+LOOP_ERRORS = (
+    "Event loop is closed",
+    "Task was destroyed but it is pending",
+    "attached to a different loop",
+)
+TABLE = "animals"
+
+
+def run_strict(project: pathlib.Path, url: str, *args: str) -> PytestRun:
+    return run_pytest(
+        project, *STRICT_FLAGS, *args, env={"DATABASE_URL": url, "PYTHONDEVMODE": "1"}
+    )
+
+
+class LoopCheck(unittest.TestCase):
+    def assertNoLoopTrouble(self, run: PytestRun) -> None:
+        for text in LOOP_ERRORS:
+            self.assertNotIn(text, run.output)
+
+
+@unittest.skipIf(MISSING, SKIP)
+@on_backends(*SERVERS)
+class SeedExampleTests(LoopCheck):
+    backend: t.ClassVar[Backend]
+
+    def test_the_seeds_tests_pass_under_the_plugins_fixtures(self) -> None:
+        self.addCleanup(delete_all, self.backend.url, TABLE)
+        project = copy_project(EXAMPLE, self.addCleanup)
+        run = run_strict(project, self.backend.async_url)
+        self.assertEqual(run.summary(), {"passed": 7}, run.output)
+        self.assertNoLoopTrouble(run)
+        self.assertEqual(count_rows(self.backend.url, TABLE), 0)
+
+    def test_the_seeds_own_fixtures_fail_on_the_retry(self) -> None:
+        self.addCleanup(delete_all, self.backend.url, TABLE)
+        project = copy_project(EXAMPLE, self.addCleanup)
+        (project / "seed_conftest.py").replace(project / "conftest.py")
+        run = run_pytest(project, env={"DATABASE_URL": self.backend.async_url})
+        retry = "test_routes.py::test_add_retries_after_an_integrity_error"
+        self.assertEqual(run.outcomes[retry], "failed", run.output)
+        self.assertIn("Can't operate on closed transaction inside context manager", run.output)
+        others = {name: outcome for name, outcome in run.outcomes.items() if name != retry}
+        self.assertEqual(set(others.values()), {"passed"}, run.output)
+        self.assertEqual(count_rows(self.backend.url, TABLE), 0)
+
+
+MODELS = """
+import os
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+async_engine = create_async_engine(os.environ["DATABASE_URL"])
+Session = async_sessionmaker(bind=async_engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Pet(Base):
+    __tablename__ = "async_plugin_pet"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+
+
+async def count(session):
+    return await session.scalar(sa.select(sa.func.count()).select_from(Pet))
+"""
+
+INI = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+txtest_async_sessionmakers = models.Session
+txtest_metadata = models.Base.metadata
+"""
+
+LOOP_SCOPES = """
+import pytest
+import sqlalchemy as sa
+from models import Pet, Session, count
+
+
+async def add_and_commit(session):
+    session.add(Pet(name="Max"))
+    await session.commit()
+    async with Session() as other:  # the app's factory: the same test transaction
+        assert await count(other) == 1
+
+
+@pytest.mark.asyncio
+async def test_function_loop(txtest_async_session):
+    await add_and_commit(txtest_async_session)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_module_loop(txtest_async_session):
+    await add_and_commit(txtest_async_session)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_module_loop_starts_clean(txtest_async_session):
+    assert await count(txtest_async_session) == 0
+    await add_and_commit(txtest_async_session)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_session_loop(txtest_async_connection):
+    await txtest_async_connection.execute(sa.insert(Pet).values(name="Max"))
+    assert await txtest_async_connection.scalar(sa.select(sa.func.count()).select_from(Pet)) == 1
+
+
+class TestClassLoop:
+    @pytest.mark.asyncio(loop_scope="class")
+    async def test_one(self, txtest_async_session):
+        await add_and_commit(txtest_async_session)
+
+    @pytest.mark.asyncio(loop_scope="class")
+    async def test_two(self, txtest_async_session):
+        await add_and_commit(txtest_async_session)
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_anyio(txtest_async_session):
+    await add_and_commit(txtest_async_session)
+
+
+@pytest.mark.anyio
+async def test_anyio_starts_clean(txtest_async_session):
+    assert await count(txtest_async_session) == 0
+"""
+
+FLASK_APP = """
+from flask import Flask, jsonify
+from models import Pet, Session
+
+
+def create_app():
+    app = Flask(__name__)
+
+    @app.post("/pets/<name>")
+    async def add(name):
+        async with Session() as session:
+            session.add(Pet(name=name))
+            await session.commit()
+        return jsonify(name), 201
+
+    return app
+"""
+
+FLASK_TESTS = """
+import pytest
+from models import count
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_async_view_on_the_tests_loop(txtest_async_client, txtest_async_session):
+    assert (await txtest_async_client.post("/pets/Max")).status_code == 201
+    assert await count(txtest_async_session) == 1
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_under_anyio(txtest_async_client, txtest_async_session):
+    assert (await txtest_async_client.post("/pets/Max")).status_code == 201
+    assert await count(txtest_async_session) == 1
+"""
+
+
+@unittest.skipIf(MISSING, SKIP)
+@on_backends(*SERVERS)
+class LoopScopeTests(LoopCheck):
+    backend: t.ClassVar[Backend]
+
+    def project(self, **files: str) -> pathlib.Path:
+        self.addCleanup(delete_all, self.backend.url, "async_plugin_pet")
+        return write_project({"pytest.ini": INI, "models.py": MODELS, **files}, self.addCleanup)
+
+    def test_every_pytest_asyncio_loop_scope_and_anyio(self) -> None:
+        run = run_strict(self.project(**{"test_loops.py": LOOP_SCOPES}), self.backend.async_url)
+        self.assertEqual(run.summary(), {"passed": 8}, run.output)
+        self.assertNoLoopTrouble(run)
+        self.assertEqual(count_rows(self.backend.url, "async_plugin_pet"), 0)
+
+    def test_flask_async_views_through_txtest_async_client(self) -> None:
+        files = {
+            "pytest.ini": INI + "txtest_app = flask_app:create_app\n",
+            "flask_app.py": FLASK_APP,
+            "test_views.py": FLASK_TESTS,
+        }
+        run = run_strict(self.project(**files), self.backend.async_url)
+        self.assertEqual(run.summary(), {"passed": 2}, run.output)
+        self.assertNoLoopTrouble(run)
+        self.assertEqual(count_rows(self.backend.url, "async_plugin_pet"), 0)
+
+
+MISTAKES = """
+import pytest
+
+
+def test_a_sync_test(txtest_async_session):
+    pass
+
+
+async def test_an_unmarked_async_test(txtest_async_session):
+    pass
+
+
+@pytest.fixture
+def anyio_backend():
+    return "trio"
+
+
+@pytest.mark.anyio
+async def test_on_trio(txtest_async_session):
+    pass
+"""
+
+AUTO_AND_ANYIO = """
+import pytest
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_anyio_in_auto_mode(txtest_async_session):
+    pass
+"""
+
+NO_APP_CLIENT = """
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_the_client_needs_a_flask_app(txtest_async_client):
+    pass
+"""
+
+
+@unittest.skipIf(MISSING, SKIP)
+class MistakesTests(unittest.TestCase):
+    url = BACKENDS["sqlite"].async_url
+
+    def run_project(self, files: dict[str, str]) -> PytestRun:
+        project = write_project({"models.py": MODELS, **files}, self.addCleanup)
+        return run_pytest(project, env={"DATABASE_URL": self.url})
+
+    def test_what_cannot_run_says_what_to_change(self) -> None:
+        run = self.run_project({"pytest.ini": INI, "test_mistakes.py": MISTAKES})
+        self.assertEqual(run.summary(), {"errors": 3}, run.output)
+        self.assertIn("test_a_sync_test is not an async test", run.output)
+        self.assertIn("pytest-asyncio does not run test_mistakes.py::test_an_unmarked", run.output)
+        self.assertIn("runs on anyio's 'trio' backend", run.output)
+        self.assertIn("needs asyncio", run.output)
+
+    def test_anyio_tests_under_pytest_asyncio_auto_mode_are_refused(self) -> None:
+        ini = INI + "asyncio_mode = auto\n"
+        run = self.run_project({"pytest.ini": ini, "test_auto.py": AUTO_AND_ANYIO})
+        self.assertEqual(run.summary(), {"errors": 1}, run.output)
+        self.assertIn("Set asyncio_mode = strict", run.output)
+
+    def test_nothing_to_isolate_stops_the_run_naming_the_options(self) -> None:
+        ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        run = self.run_project({"pytest.ini": ini, "test_client.py": NO_APP_CLIENT})
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn("Nothing for the txtest_async_* fixtures to isolate", run.output)
+        self.assertIn("txtest_async_sessionmakers", run.output)
+
+    def test_the_client_without_a_flask_app_points_to_httpx(self) -> None:
+        run = self.run_project({"pytest.ini": INI, "test_client.py": NO_APP_CLIENT})
+        self.assertEqual(run.summary(), {"errors": 1}, run.output)
+        self.assertIn("txtest_async_client calls a Flask app", run.output)
+        self.assertIn("httpx.ASGITransport", run.output)
