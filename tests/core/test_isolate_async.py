@@ -15,7 +15,6 @@ import unittest
 
 import sqlalchemy as sa
 
-from flask_txtest import ConfigurationError
 from tests._backends import SERVERS, Backend, count_rows, delete_all, on_backends
 
 MISSING = [name for name in ("fastapi", "httpx") if importlib.util.find_spec(name) is None]
@@ -70,27 +69,3 @@ class FastAPIRouteTests(unittest.IsolatedAsyncioTestCase):
         async with self.client() as client:
             self.assertEqual((await client.post("/add")).json(), "Max")
         self.assertEqual(count_rows(self.backend.url, TABLE), 1)
-
-
-@unittest.skipIf(MISSING, SKIP)
-class MistakesTests(unittest.IsolatedAsyncioTestCase):
-    async def test_nothing_to_isolate_names_its_parameters(self) -> None:
-        with self.assertRaises(ConfigurationError) as caught:
-            async with isolate_async():
-                pass
-        self.assertIn("isolate_async(async_engines=[engine]", str(caught.exception))
-
-    async def test_a_sync_engine_among_the_async_ones_says_where_it_goes(self) -> None:
-        engine = sa.create_engine("sqlite://")
-        with self.assertRaises(ConfigurationError) as caught:
-            async with isolate_async(async_engines=[engine]):
-                pass
-        message = str(caught.exception)
-        self.assertIn("async_engines= expects sqlalchemy AsyncEngine", message)
-        self.assertIn("A sync Engine goes in engines=", message)
-
-    async def test_a_db_without_its_app_is_refused(self) -> None:
-        with self.assertRaises(ConfigurationError) as caught:
-            async with isolate_async(db=object()):
-                pass
-        self.assertIn("isolate_async(app, db=db)", str(caught.exception))

@@ -8,7 +8,7 @@ pending". After it, the tables are empty from a fresh connection.
 - examples/pytest_async: the seeds' tests, unchanged, under the plugin's one-line
   fixtures; and the counterpart, the seeds' own conftest, failing on the retry.
 - Every pytest-asyncio loop scope (function, class, module, session) and anyio.
-- The combinations that cannot work, each refused with what to change.
+- The combinations that cannot work are refused (tests/faults/test_async_faults.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pathlib
 import typing as t
 import unittest
 
-from tests._backends import BACKENDS, SERVERS, Backend, count_rows, delete_all, on_backends
+from tests._backends import SERVERS, Backend, count_rows, delete_all, on_backends
 from tests._pytest_runs import ROOT, PytestRun, copy_project, run_pytest, write_project
 
 MISSING = [
@@ -241,85 +241,3 @@ class LoopScopeTests(LoopCheck):
         self.assertEqual(run.summary(), {"passed": 2}, run.output)
         self.assertNoLoopTrouble(run)
         self.assertEqual(count_rows(self.backend.url, "async_plugin_pet"), 0)
-
-
-MISTAKES = """
-import pytest
-
-
-def test_a_sync_test(txtest_async_session):
-    pass
-
-
-async def test_an_unmarked_async_test(txtest_async_session):
-    pass
-
-
-@pytest.fixture
-def anyio_backend():
-    return "trio"
-
-
-@pytest.mark.anyio
-async def test_on_trio(txtest_async_session):
-    pass
-"""
-
-AUTO_AND_ANYIO = """
-import pytest
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.mark.anyio
-async def test_anyio_in_auto_mode(txtest_async_session):
-    pass
-"""
-
-NO_APP_CLIENT = """
-import pytest
-
-
-@pytest.mark.asyncio
-async def test_the_client_needs_a_flask_app(txtest_async_client):
-    pass
-"""
-
-
-@unittest.skipIf(MISSING, SKIP)
-class MistakesTests(unittest.TestCase):
-    url = BACKENDS["sqlite"].async_url
-
-    def run_project(self, files: dict[str, str]) -> PytestRun:
-        project = write_project({"models.py": MODELS, **files}, self.addCleanup)
-        return run_pytest(project, env={"DATABASE_URL": self.url})
-
-    def test_what_cannot_run_says_what_to_change(self) -> None:
-        run = self.run_project({"pytest.ini": INI, "test_mistakes.py": MISTAKES})
-        self.assertEqual(run.summary(), {"errors": 3}, run.output)
-        self.assertIn("test_a_sync_test is not an async test", run.output)
-        self.assertIn("pytest-asyncio does not run test_mistakes.py::test_an_unmarked", run.output)
-        self.assertIn("runs on anyio's 'trio' backend", run.output)
-        self.assertIn("needs asyncio", run.output)
-
-    def test_anyio_tests_under_pytest_asyncio_auto_mode_are_refused(self) -> None:
-        ini = INI + "asyncio_mode = auto\n"
-        run = self.run_project({"pytest.ini": ini, "test_auto.py": AUTO_AND_ANYIO})
-        self.assertEqual(run.summary(), {"errors": 1}, run.output)
-        self.assertIn("Set asyncio_mode = strict", run.output)
-
-    def test_nothing_to_isolate_stops_the_run_naming_the_options(self) -> None:
-        ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
-        run = self.run_project({"pytest.ini": ini, "test_client.py": NO_APP_CLIENT})
-        self.assertEqual(run.returncode, 4, run.output)
-        self.assertIn("Nothing for the txtest_async_* fixtures to isolate", run.output)
-        self.assertIn("txtest_async_sessionmakers", run.output)
-
-    def test_the_client_without_a_flask_app_points_to_httpx(self) -> None:
-        run = self.run_project({"pytest.ini": INI, "test_client.py": NO_APP_CLIENT})
-        self.assertEqual(run.summary(), {"errors": 1}, run.output)
-        self.assertIn("txtest_async_client calls a Flask app", run.output)
-        self.assertIn("httpx.ASGITransport", run.output)
