@@ -15,6 +15,7 @@ import typing as t
 from flask import Flask
 from sqlalchemy.ext import asyncio as sa_async
 
+from ..errors import ConfigurationError
 from .isolate import isolate_targets
 from .optional_async import run_sync
 from .patching import pin_async_sessionmaker
@@ -48,6 +49,19 @@ class AsyncIsolation:
     def db(self) -> t.Any:
         """The isolated extension (``None`` for plain SQLAlchemy)."""
         return self.targets.db
+
+    def app_context(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """``async with isolation.app_context():`` an app context of the app, pushed on
+        the running loop. Unlike ``with app.app_context()`` in async code, it awaits the
+        app's async teardown functions (Flask-SQLAlchemy-Lite closes
+        ``db.async_session`` with one), which Flask cannot run inside a running loop."""
+        from .class_transaction.async_layer import app_context_on_loop  # it imports this module
+
+        if self.app is None:
+            raise ConfigurationError(
+                "isolation.app_context() needs the Flask app: isolate_async(app, ...)."
+            )
+        return app_context_on_loop(self.app)
 
     def session(self) -> sa_async.AsyncSession:
         """A new ``AsyncSession`` in the test transaction: from the first of the isolated

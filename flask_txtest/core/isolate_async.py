@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import contextlib
+import inspect
 import typing as t
 
 import sqlalchemy as sa
@@ -29,6 +30,24 @@ def placeholder_app(name: str) -> Flask:
     """An app with no extension: the app context in which dotted paths are resolved and
     the schema step runs, for callers that have no Flask app (the user's code needs none)."""
     return Flask(name)
+
+
+@contextlib.contextmanager
+def sync_app_contexts_on_the_loop(app: Flask) -> cabc.Iterator[None]:
+    """Let core's sync steps push app contexts (to resolve paths, read the extension, run
+    the schema step) from async code.
+
+    Flask runs an ``async def`` teardown function (Flask-SQLAlchemy-Lite closes
+    ``db.async_session`` with one) through asgiref, which refuses to inside a running
+    loop. Those steps open no async session, so the app's async teardown functions have
+    nothing to do there: they are set aside for the block.
+    """
+    funcs = app.teardown_appcontext_funcs
+    app.teardown_appcontext_funcs = [f for f in funcs if not inspect.iscoroutinefunction(f)]
+    try:
+        yield
+    finally:
+        app.teardown_appcontext_funcs = funcs
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +84,7 @@ async def isolate_async(
 
     :param app: a Flask app, optional; its ``sqlalchemy`` extension is isolated, sync
         and async sides (Flask-SQLAlchemy-Lite's ``SQLALCHEMY_ASYNC_ENGINES``). No app
-        context is pushed.
+        context is pushed: ``async with isolation.app_context():`` pushes one on the loop.
     :param db: the extension, when it is not ``app.extensions["sqlalchemy"]``.
     :param async_engines: ``AsyncEngine`` objects or ``"pkg.module:attr"`` paths.
     :param async_sessionmakers: ``async_sessionmaker`` / ``async_scoped_session`` objects
@@ -83,6 +102,7 @@ async def isolate_async(
     """
     divergence_mode(divergence)  # an unknown mode is refused before anything opens
     async_engines, async_sessionmakers = list(async_engines), list(async_sessionmakers)
+    given_app = app is not None
     if app is None:
         if db is not None:
             raise ConfigurationError(
@@ -96,19 +116,22 @@ async def isolate_async(
                 "a Flask app whose extension has async engines, isolate_async(app)."
             )
         app = placeholder_app("flask_txtest.isolate_async")
-    targets = find_targets(
-        app,
-        naming=ISOLATE_ASYNC,
-        db=db,
-        engines=engines,
-        sessionmakers=sessionmakers,
-        metadata=metadata,
-        async_engines=async_engines,
-        async_sessionmakers=async_sessionmakers,
-    )
+    with sync_app_contexts_on_the_loop(app):
+        targets = find_targets(
+            app,
+            naming=ISOLATE_ASYNC,
+            db=db,
+            engines=engines,
+            sessionmakers=sessionmakers,
+            metadata=metadata,
+            async_engines=async_engines,
+            async_sessionmakers=async_sessionmakers,
+        )
     async with isolating_async(
         targets, app, create_schema=create_schema, divergence=divergence
     ) as isolation:
+        if not given_app:
+            isolation.app = None  # the placeholder is no app of the caller's
         yield isolation
 
 
@@ -125,9 +148,10 @@ async def isolating_async(
     with contextlib.ExitStack() as sync_stack:
         # The sync side connects with sync drivers: it blocks the loop for as long as
         # AsyncTransactionalTestCase's setUp does, once per block.
-        sync = sync_stack.enter_context(
-            isolating(targets, app, create_schema=create_schema, divergence=divergence)
-        )
+        with sync_app_contexts_on_the_loop(app):
+            sync = sync_stack.enter_context(
+                isolating(targets, app, create_schema=create_schema, divergence=divergence)
+            )
         async with isolate_async_targets(targets) as isolation:
             isolation.app = app
             isolation.sync = sync

@@ -50,7 +50,11 @@ async def txtest_async_isolation(
 
     optional_async.require("The txtest_async_* fixtures")
     from ..core.class_transaction.async_layer import app_context_on_loop
-    from ..core.isolate_async import isolating_async, placeholder_app
+    from ..core.isolate_async import (
+        isolating_async,
+        placeholder_app,
+        sync_app_contexts_on_the_loop,
+    )
 
     config = request.config
     app = find_app(request)
@@ -71,17 +75,18 @@ async def txtest_async_isolation(
             if app is not None:
                 stack.enter_context(restored_config(app))
             db = target_app.extensions.get("sqlalchemy")
-            extras = read_extras(config, target_app, db)
+            with sync_app_contexts_on_the_loop(target_app):
+                extras = read_extras(config, target_app, db)
+                targets = find_targets(
+                    target_app,
+                    naming=PYTEST,
+                    engines=extras.engines,
+                    sessionmakers=extras.sessionmakers,
+                    metadata=extras.metadata,
+                    async_engines=async_engines,
+                    async_sessionmakers=async_sessionmakers,
+                )
             stack.enter_context(extras.binding_unbound())
-            targets = find_targets(
-                target_app,
-                naming=PYTEST,
-                engines=extras.engines,
-                sessionmakers=extras.sessionmakers,
-                metadata=extras.metadata,
-                async_engines=async_engines,
-                async_sessionmakers=async_sessionmakers,
-            )
             isolation = await stack.enter_async_context(isolating_async(targets, target_app))
         isolation.app = app
         if app is not None:

@@ -15,7 +15,15 @@ import unittest
 
 import sqlalchemy as sa
 
-from tests._backends import SERVERS, Backend, count_rows, delete_all, on_backends
+from tests._backends import (
+    LITE_INSTALLED,
+    LITE_MISSING,
+    SERVERS,
+    Backend,
+    count_rows,
+    delete_all,
+    on_backends,
+)
 
 MISSING = [name for name in ("fastapi", "httpx") if importlib.util.find_spec(name) is None]
 SKIP = f"{' and '.join(MISSING)} not installed (test-only: pip install fastapi httpx)"
@@ -69,3 +77,48 @@ class FastAPIRouteTests(unittest.IsolatedAsyncioTestCase):
         async with self.client() as client:
             self.assertEqual((await client.post("/add")).json(), "Max")
         self.assertEqual(count_rows(self.backend.url, TABLE), 1)
+
+
+@unittest.skipUnless(LITE_INSTALLED, LITE_MISSING)
+@on_backends(*SERVERS)
+class FlaskAppTests(unittest.IsolatedAsyncioTestCase):
+    """``isolate_async(app)``: the app's async engines (Flask-SQLAlchemy-Lite's, found
+    without configuration) and its sync side, both rolled back."""
+
+    backend: t.ClassVar[Backend]
+
+    def setUp(self) -> None:
+        from flask_sqlalchemy_lite import SQLAlchemy
+
+        from tests.apps.async_app import make_lite_app
+
+        self.db = SQLAlchemy()
+        self.app = make_lite_app(self.backend, self.db)
+        self.addCleanup(self.dispose_sync_engines)
+
+    def dispose_sync_engines(self) -> None:
+        with self.app.app_context():
+            for engine in self.db.engines.values():
+                engine.dispose()
+
+    async def test_both_sides_of_the_app_are_rolled_back(self) -> None:
+        from tests.apps.async_app import LITE_NAME, LiteBase, LiteName
+
+        count = sa.select(sa.func.count()).select_from(LiteName)
+        async with isolate_async(self.app, metadata=LiteBase.metadata) as isolation:
+            self.assertIs(isolation.app, self.app)
+            async with isolation.app_context():  # Lite's async teardown is awaited
+                self.db.async_session.add(LiteName(name="Max"))
+                await self.db.async_session.commit()
+                self.assertEqual(await self.db.async_session.scalar(count), 1)
+            self.assertEqual(await isolation.connection.scalar(count), 1)
+        self.assertEqual(count_rows(self.backend.url, LITE_NAME), 0)
+        # The sync side, in a block of its own (SQLite: one writer at a time).
+        async with isolate_async(self.app, metadata=LiteBase.metadata) as isolation:
+            async with isolation.app_context():
+                self.db.session.add(LiteName(name="Cody"))
+                self.db.session.commit()
+                self.assertEqual(self.db.session.scalar(count), 1)
+            assert isolation.sync is not None
+            self.assertEqual(isolation.sync.connection.scalar(count), 1)
+        self.assertEqual(count_rows(self.backend.url, LITE_NAME), 0)

@@ -18,7 +18,15 @@ import pathlib
 import typing as t
 import unittest
 
-from tests._backends import SERVERS, Backend, count_rows, delete_all, on_backends
+from tests._backends import (
+    LITE_INSTALLED,
+    LITE_MISSING,
+    SERVERS,
+    Backend,
+    count_rows,
+    delete_all,
+    on_backends,
+)
 from tests._pytest_runs import ROOT, PytestRun, copy_project, run_pytest, write_project
 
 MISSING = [
@@ -241,3 +249,87 @@ class LoopScopeTests(LoopCheck):
         self.assertEqual(run.summary(), {"passed": 2}, run.output)
         self.assertNoLoopTrouble(run)
         self.assertEqual(count_rows(self.backend.url, "async_plugin_pet"), 0)
+
+
+LITE_INI = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+txtest_app = liteapp:create_app
+txtest_metadata = liteapp.Model.metadata
+"""
+
+LITE_APP = """
+import os
+import sqlalchemy as sa
+from flask import Flask, jsonify
+from flask_sqlalchemy_lite import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+db = SQLAlchemy()
+
+
+class Model(DeclarativeBase):
+    pass
+
+
+class Todo(Model):
+    __tablename__ = "async_plugin_todo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(50))
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_ASYNC_ENGINES"] = {"default": os.environ["DATABASE_URL"]}
+    db.init_app(app)
+
+    @app.post("/todos/<title>")
+    async def add(title):
+        db.async_session.add(Todo(title=title))
+        await db.async_session.commit()
+        return "", 201
+
+    @app.get("/todos")
+    async def todos():
+        return jsonify(list(await db.async_session.scalars(sa.select(Todo.title))))
+
+    return app
+"""
+
+LITE_TESTS = """
+import pytest
+import sqlalchemy as sa
+from liteapp import Todo, db
+
+
+@pytest.mark.asyncio
+async def test_views_and_the_apps_session(txtest_async_client):
+    assert (await txtest_async_client.post("/todos/a")).status_code == 201
+    assert (await txtest_async_client.get("/todos")).get_json() == ["a"]
+    assert await db.async_session.scalar(sa.select(sa.func.count()).select_from(Todo)) == 1
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_starts_clean(txtest_async_session):
+    assert await txtest_async_session.scalar(sa.select(sa.func.count()).select_from(Todo)) == 0
+"""
+
+
+@unittest.skipIf(MISSING, SKIP)
+@unittest.skipUnless(LITE_INSTALLED, LITE_MISSING)
+@on_backends(*SERVERS)
+class LiteAppTests(LoopCheck):
+    """A Flask-SQLAlchemy-Lite app with async engines only: found without the ini's
+    async options; db.async_session works in the test body (the app context is pushed
+    on the test's loop)."""
+
+    backend: t.ClassVar[Backend]
+
+    def test_the_apps_async_engines_are_isolated(self) -> None:
+        self.addCleanup(delete_all, self.backend.url, "async_plugin_todo")
+        files = {"pytest.ini": LITE_INI, "liteapp.py": LITE_APP, "test_lite.py": LITE_TESTS}
+        project = write_project(files, self.addCleanup)
+        run = run_strict(project, self.backend.async_url)
+        self.assertEqual(run.summary(), {"passed": 2}, run.output)
+        self.assertNoLoopTrouble(run)
+        self.assertEqual(count_rows(self.backend.url, "async_plugin_todo"), 0)
