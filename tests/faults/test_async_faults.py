@@ -21,6 +21,8 @@ from tests.pytest_plugin.test_async_fixtures import INI, MISSING, MODELS, SKIP
 
 NO_GREENLET = importlib.util.find_spec("greenlet") is None
 if not NO_GREENLET:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     from flask_txtest import isolate_async
 
 
@@ -41,6 +43,18 @@ class IsolateAsyncMistakesTests(unittest.IsolatedAsyncioTestCase):
         message = str(caught.exception)
         self.assertIn("async_engines= expects sqlalchemy AsyncEngine", message)
         self.assertIn("A sync Engine goes in engines=", message)
+
+    async def test_an_app_context_without_an_app_is_refused(self) -> None:
+        engine = create_async_engine(BACKENDS["sqlite"].async_url)
+        self.addAsyncCleanup(engine.dispose)
+        async with isolate_async(async_engines=[engine], create_schema=False) as isolation:
+            self.assertIsNone(isolation.app)
+            with self.assertRaises(ConfigurationError) as caught:
+                isolation.app_context()
+        self.assertIn(
+            "isolation.app_context() needs the Flask app: isolate_async(app, ...).",
+            str(caught.exception),
+        )
 
     async def test_a_db_without_its_app_is_refused(self) -> None:
         with self.assertRaises(ConfigurationError) as caught:
