@@ -8,7 +8,8 @@ OLDEST := .venv-oldest
 # is left out here; Werkzeug is not pinned (Flask 2.3.3 runs on Werkzeug 3.1).
 OLDEST_PINS := 'flask==2.3.*' 'flask-sqlalchemy==3.0.*' 'sqlalchemy[asyncio]==2.0.*' 'asgiref==3.7.*'
 DRIVERS := 'psycopg[binary]>=3.1' 'asyncpg>=0.29' 'pymysql>=1.1' 'aiomysql>=0.2' \
-	'aiosqlite>=0.20' cryptography pytest 'hypothesis>=6.100'
+	'aiosqlite>=0.20' cryptography pytest 'hypothesis>=6.100' \
+	'pytest-asyncio>=1.0' 'anyio>=4' 'fastapi>=0.110' 'httpx>=0.27'
 
 LINT_DIRS := $(wildcard flask_txtest tests examples benchmarks)
 

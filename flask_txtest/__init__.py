@@ -11,6 +11,7 @@ from .unittest.flask_testing import ContextVariableDoesNotExist
 from .unittest.testcase import TransactionalMixin, TransactionalTestCase
 
 if t.TYPE_CHECKING:
+    from .core.isolate_async import isolate_async
     from .unittest.async_testcase import AsyncTransactionalMixin, AsyncTransactionalTestCase
 
 __all__ = [
@@ -25,12 +26,13 @@ __all__ = [
     "TransactionalTestCase",
     "TxtestError",
     "isolate",
+    "isolate_async",
 ]
 
 # The async names need SQLAlchemy's asyncio extension, and so greenlet: imported on
 # first use, so that sync users (and every pytest run, which loads the plugin) need
 # neither.
-_ASYNC_NAMES = frozenset({"AsyncTransactionalMixin", "AsyncTransactionalTestCase"})
+_ASYNC_NAMES = frozenset({"AsyncTransactionalMixin", "AsyncTransactionalTestCase", "isolate_async"})
 
 
 def __getattr__(name: str) -> t.Any:
@@ -38,6 +40,10 @@ def __getattr__(name: str) -> t.Any:
         from .core import optional_async
 
         optional_async.require(f"flask_txtest.{name}")
+        if name == "isolate_async":
+            from .core.isolate_async import isolate_async
+
+            return isolate_async
         from .unittest import async_testcase
 
         return getattr(async_testcase, name)

@@ -10,13 +10,21 @@ pytest loads it by itself when flask_txtest is installed (``-p no:flask_txtest``
 it off). A test that uses any of its fixtures (``txtest_session``, ``txtest_client``,
 ``txtest_connection``, ``txtest_isolation``, or pytest-flask-sqlalchemy's
 ``db_session`` / ``db_engine``) runs inside ``flask_txtest.isolate()`` and an app
-context. ``data_fixture`` makes data once per module or class, seen fresh by every
-test. Tests that use none of them, and unittest classes, run as they would without
-the plugin.
+context; one that uses ``txtest_async_session``, ``txtest_async_connection`` or
+``txtest_async_client`` runs inside ``flask_txtest.isolate_async()``, on its own loop.
+``data_fixture`` makes data once per module or class, seen fresh by every test. Tests
+that use none of them, and unittest classes, run as they would without the plugin.
 """
 
 from __future__ import annotations
 
+from .pytest.async_fixtures import (
+    txtest_async_client,
+    txtest_async_connection,
+    txtest_async_isolation,
+    txtest_async_session,
+)
+from .pytest.async_loops import pytest_fixture_setup
 from .pytest.data_fixtures import _txtest_copies, _txtest_module_data, data_fixture
 from .pytest.db_fixtures import EngineForTests, db_engine, db_session
 from .pytest.fixtures import (
@@ -42,7 +50,12 @@ __all__ = [
     "pytest_addoption",
     "pytest_collection_modifyitems",
     "pytest_configure",
+    "pytest_fixture_setup",
     "txtest_app",
+    "txtest_async_client",
+    "txtest_async_connection",
+    "txtest_async_isolation",
+    "txtest_async_session",
     "txtest_client",
     "txtest_connection",
     "txtest_isolation",

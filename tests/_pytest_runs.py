@@ -33,7 +33,10 @@ class PytestRun:
 
     def summary(self) -> dict[str, int]:
         """The counts of pytest's last line (``3 passed, 1 error in 0.2s``)."""
-        last = self.output.strip().splitlines()[-1] if self.output.strip() else ""
+        # pytest's own last line: a plugin may print warnings after it, to stderr
+        # (pytest-asyncio's about an unset asyncio_default_fixture_loop_scope).
+        lines = [line for line in self.output.strip().splitlines() if _SUMMARY.search(line)]
+        last = next((line for line in reversed(lines) if " in " in line), "")
         counts = {kind: int(number) for number, kind in _SUMMARY.findall(last)}
         if "error" in counts:
             counts["errors"] = counts.pop("error")

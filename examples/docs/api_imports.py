@@ -15,6 +15,7 @@ from flask_txtest import (
     TransactionalTestCase,
     TxtestError,
     isolate,
+    isolate_async,
 )
 
 IMPORTED = (
@@ -29,6 +30,7 @@ IMPORTED = (
     TransactionalTestCase,
     TxtestError,
     isolate,
+    isolate_async,
 )
 
 

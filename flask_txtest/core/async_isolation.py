@@ -12,25 +12,63 @@ import collections.abc as cabc
 import contextlib
 import typing as t
 
+from flask import Flask
 from sqlalchemy.ext import asyncio as sa_async
 
+from ..errors import ConfigurationError
 from .isolate import isolate_targets
 from .optional_async import run_sync
 from .patching import pin_async_sessionmaker
-from .result import Connections
+from .result import Connections, Isolation
 from .targets import Targets
 
 
 class AsyncIsolation:
-    """What the async isolation yields: the test's ``AsyncConnection`` per bind key."""
+    """What the async isolation yields (``isolate_async()`` too): the test's
+    ``AsyncConnection`` per bind key.
+
+    :ivar connections: the ``AsyncConnection`` of each bind key (``None``: the default
+        database) or extra async engine; an unknown key raises ``ConfigurationError``.
+    :ivar app: the Flask app given to ``isolate_async()`` (or a placeholder app).
+    :ivar sync: the sync side's :class:`~flask_txtest.Isolation` (``isolate_async()``
+        only; its ``connections`` are empty when the app has no sync engine).
+    """
 
     def __init__(self, targets: Targets, connections: dict[t.Any, sa_async.AsyncConnection]):
         self.targets = targets
         self.connections = connections
+        self.app: Flask | None = None
+        self.sync: Isolation | None = None
 
     @property
     def connection(self) -> sa_async.AsyncConnection:
+        """The ``AsyncConnection`` of the default database."""
         return self.connections[None]
+
+    @property
+    def db(self) -> t.Any:
+        """The isolated extension (``None`` for plain SQLAlchemy)."""
+        return self.targets.db
+
+    def app_context(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """``async with isolation.app_context():`` an app context of the app, pushed on
+        the running loop. Unlike ``with app.app_context()`` in async code, it awaits the
+        app's async teardown functions (Flask-SQLAlchemy-Lite closes
+        ``db.async_session`` with one), which Flask cannot run inside a running loop."""
+        from .class_transaction.async_layer import app_context_on_loop  # it imports this module
+
+        if self.app is None:
+            raise ConfigurationError(
+                "isolation.app_context() needs the Flask app: isolate_async(app, ...)."
+            )
+        return app_context_on_loop(self.app)
+
+    def session(self) -> sa_async.AsyncSession:
+        """A new ``AsyncSession`` in the test transaction: from the first of the isolated
+        ``async_sessionmaker``s, else bound to the default ``AsyncConnection``. Close it."""
+        if self.targets.async_sessionmakers:
+            return t.cast(sa_async.AsyncSession, self.targets.async_sessionmakers[0]())
+        return sa_async.AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint")
 
 
 def _sync_side(targets: Targets) -> Targets:

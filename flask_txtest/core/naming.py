@@ -62,3 +62,23 @@ ISOLATE = Naming(
     at_the_end="before the isolate() block ends",
     reset_sequences="isolate(reset_sequences=True)",
 )
+
+
+#: ``isolate_async()``'s words: its keyword arguments.
+ISOLATE_ASYNC = Naming(
+    engines="engines=",
+    sessionmakers="sessionmakers=",
+    async_engines="async_engines=",
+    async_sessionmakers="async_sessionmakers=",
+    async_engine_goes="An AsyncEngine goes in async_engines= of isolate_async().",
+    async_factory_goes="An async_sessionmaker goes in async_sessionmakers= of isolate_async().",
+    sync_engine_goes="A sync Engine goes in engines= (or in isolate()).",
+    sync_factory_goes="A sync sessionmaker goes in sessionmakers= (or in isolate()).",
+    alchemical="with Alchemical: sessionmakers=['myapp:db.Session'] and metadata=db.Model.metadata",
+    set_metadata=(
+        "Pass metadata=Base.metadata (the MetaData of your models; with Alchemical: "
+        "metadata=db.Model.metadata)"
+    ),
+    replace_schema_step="pass create_schema=a function that runs your migrations",
+    at_the_end="before the isolate_async() block ends",
+)

@@ -12,14 +12,17 @@ from ..core.naming import Naming
 PYTEST = Naming(
     engines="mocked-engines",
     sessionmakers="mocked-sessionmakers",
+    async_engines="txtest_async_engines",
+    async_sessionmakers="txtest_async_sessionmakers",
     async_engine_goes=(
-        "The pytest plugin's fixtures are sync and do not isolate an AsyncEngine; "
-        "flask_txtest's async test cases do (async_engines)."
+        "An AsyncEngine goes in txtest_async_engines (the txtest_async_* fixtures isolate it)."
     ),
     async_factory_goes=(
-        "The pytest plugin's fixtures are sync and do not isolate an async_sessionmaker; "
-        "flask_txtest's async test cases do (async_sessionmakers)."
+        "An async_sessionmaker goes in txtest_async_sessionmakers (the txtest_async_* "
+        "fixtures isolate it)."
     ),
+    sync_engine_goes="A sync Engine goes in mocked-engines.",
+    sync_factory_goes="A sync sessionmaker goes in mocked-sessionmakers.",
     alchemical=(
         "with Alchemical: mocked-sessionmakers = myapp.db.Session and "
         "txtest_metadata = myapp.db.Model.metadata"

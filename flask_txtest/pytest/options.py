@@ -19,6 +19,8 @@ MOCKED_SESSIONMAKERS = "mocked-sessionmakers"
 APP_OPTION = "txtest_app"
 METADATA_OPTION = "txtest_metadata"
 RESET_SEQUENCES_OPTION = "txtest_reset_sequences"
+ASYNC_ENGINES_OPTION = "txtest_async_engines"
+ASYNC_SESSIONMAKERS_OPTION = "txtest_async_sessionmakers"
 #: The marker that sets ``reset_sequences`` for one test (``(False)``: unsets it).
 RESET_SEQUENCES_MARK = "txtest_reset_sequences"
 #: pytest-flask-sqlalchemy's marker: skip the test when the fixtures cannot connect.
@@ -49,6 +51,18 @@ def add_options(parser: pytest.Parser) -> None:
         "Whitespace-separated import paths of the MetaData whose tables flask_txtest's "
         "schema step creates when the app has no Flask-SQLAlchemy extension "
         "(e.g. myapp.models.Base.metadata).",
+        type="args",
+    )
+    parser.addini(
+        ASYNC_ENGINES_OPTION,
+        "Whitespace-separated import paths of the AsyncEngines that the txtest_async_* "
+        "fixtures isolate (flask_txtest; e.g. myapp.database.async_engine).",
+        type="args",
+    )
+    parser.addini(
+        ASYNC_SESSIONMAKERS_OPTION,
+        "Whitespace-separated import paths of the async_sessionmakers that the "
+        "txtest_async_* fixtures isolate (flask_txtest; e.g. myapp.database.Session).",
         type="args",
     )
     parser.addini(

@@ -40,6 +40,20 @@ def _app_from_option(config: pytest.Config, path: str) -> Flask:
 
 def resolve_app(request: pytest.FixtureRequest) -> Flask:
     """The project's app: its ``app`` fixture, else the txtest_app option, else current_app."""
+    app = find_app(request)
+    if app is not None:
+        return app
+    raise ConfigurationError(
+        "No app for the flask_txtest fixtures: define an app fixture in conftest.py that "
+        "returns your Flask app (e.g. '@pytest.fixture(scope=\"session\")' on "
+        "'def app(): return create_app(\"testing\")'), or set txtest_app = "
+        "'myapp:create_app' in the pytest configuration."
+    )
+
+
+def find_app(request: pytest.FixtureRequest) -> Flask | None:
+    """The project's app as ``resolve_app`` finds it, or ``None`` when it has none (the
+    async fixtures work without Flask)."""
     try:
         app = request.getfixturevalue("app")
     except pytest.FixtureLookupError as error:
@@ -59,12 +73,7 @@ def resolve_app(request: pytest.FixtureRequest) -> Flask:
         # Public despite the underscore: Flask's docs ("Notes On Proxies") name it the
         # way to the object behind current_app.
         return t.cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
-    raise ConfigurationError(
-        "No app for the flask_txtest fixtures: define an app fixture in conftest.py that "
-        "returns your Flask app (e.g. '@pytest.fixture(scope=\"session\")' on "
-        "'def app(): return create_app(\"testing\")'), or set txtest_app = "
-        "'myapp:create_app' in the pytest configuration."
-    )
+    return None
 
 
 def user_db(request: pytest.FixtureRequest) -> t.Any:
