@@ -81,4 +81,6 @@ ISOLATE_ASYNC = Naming(
     ),
     replace_schema_step="pass create_schema=a function that runs your migrations",
     at_the_end="before the isolate_async() block ends",
+    # isolate_async() takes no reset_sequences; the async test cases do.
+    reset_sequences="AsyncTransactionalTestCase.reset_sequences",
 )
