@@ -1,0 +1,261 @@
+"""A live server in a thread of the test process, serving inside the current test's isolation.
+
+The app is served by Werkzeug's threaded WSGI server from a thread of this process, so a
+request the browser makes runs in a thread of the app like any other: it reaches the
+pinned engines, and so the test connection (statements take turns under the connection's
+lock, ``wire.listener``), sees what the test wrote and leaves what it commits to the test.
+
+A gate in front of the app decides what each request may do:
+
+- while a test is served (``LiveServer.serving``) its requests reach that test's app,
+  and each is followed from its first byte to the end of its body (a streaming response
+  runs until the server closes it);
+- between tests a request is answered ``503`` with a plain-text reason: nothing
+  isolates the database then, so serving it could commit for good;
+- when a test ends, the requests still running are waited for (``LIVESERVER_TIMEOUT``
+  seconds in all); those still running then are refused every statement from then on
+  (``stray_threads.refuse``) and the test fails with an error naming each one.
+
+The server's threads serve every test in turn, so ``stray_threads`` leaves them alone
+(``serves_every_test``); this module follows their requests instead.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import dataclasses
+import socket
+import threading
+import time
+import typing as t
+
+from flask import Flask
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from ..errors import ConfigurationError, IsolationError
+from . import stray_threads
+from .naming import Naming
+
+#: What ``LIVESERVER_PORT`` and ``LIVESERVER_TIMEOUT`` default to (app config).
+DEFAULT_PORT = 0
+DEFAULT_TIMEOUT = 5.0
+#: The interface the server listens on; its URL names it ``localhost``, as Flask-Testing's.
+HOST = "127.0.0.1"
+
+BETWEEN_TESTS = (
+    "flask_txtest live server: no test is running, so this request was not served.\n"
+    "The live server serves requests only while a test runs, inside that test's "
+    "transaction; between tests nothing would roll back what a request writes. A page "
+    "still loading when its test ended, or a browser reused by the next test before it "
+    "started, sees this.\n"
+)
+
+StartResponse = cabc.Callable[..., t.Any]
+WSGIApp = cabc.Callable[[dict[str, t.Any], StartResponse], cabc.Iterable[bytes]]
+
+
+@dataclasses.dataclass(eq=False)
+class _Request:
+    """One request the server is serving for a test."""
+
+    method: str
+    url: str
+    thread: threading.Thread
+    #: Its test ended while it ran: its statements are refused until it finishes.
+    abandoned: bool = False
+
+
+@dataclasses.dataclass(eq=False)
+class _Window:
+    """The test being served: its app and its requests still running."""
+
+    app: Flask
+    running: list[_Request] = dataclasses.field(default_factory=list)
+
+
+class _Body:
+    """A response body that tells the gate when the server has closed it."""
+
+    def __init__(self, body: cabc.Iterable[bytes], done: cabc.Callable[[], None]) -> None:
+        self._body = body
+        self._done = done
+
+    def __iter__(self) -> cabc.Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log line per request (errors are still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+# socketserver.ThreadingMixIn's per-request target: not underscored, undocumented, the
+# same since Python 2; checked here so that a move fails loudly, not at the first request.
+if not callable(getattr(ThreadedWSGIServer, "process_request_thread", None)):  # pragma: no cover
+    raise ImportError(
+        "flask_txtest's live server needs socketserver.ThreadingMixIn.process_request_thread "
+        "(through werkzeug.serving.ThreadedWSGIServer); this Python or Werkzeug lacks it."
+    )
+
+
+class _Server(ThreadedWSGIServer):
+    """Werkzeug's threaded server; each request thread is one that serves every test."""
+
+    def process_request(self, request: t.Any, client_address: t.Any) -> None:
+        # socketserver.ThreadingMixIn's, with the thread made known before it starts,
+        # so that no end of a test can see it unregistered.
+        thread = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address), daemon=True
+        )
+        stray_threads.serves_every_test(thread)
+        thread.start()
+
+
+def config_port(app: Flask) -> int:
+    port = app.config.get("LIVESERVER_PORT", DEFAULT_PORT)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigurationError(
+            f"app.config['LIVESERVER_PORT'] is {port!r}; give a port number (an int from 1 "
+            "to 65535), or 0 (the default) for a free port chosen when the server starts."
+        )
+    return port
+
+
+def config_timeout(app: Flask) -> float:
+    timeout = app.config.get("LIVESERVER_TIMEOUT", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ConfigurationError(
+            f"app.config['LIVESERVER_TIMEOUT'] is {timeout!r}; give the seconds (a number, "
+            f"{DEFAULT_TIMEOUT:g} by default) the end of a test waits for the live server's "
+            "requests still running."
+        )
+    return float(timeout)
+
+
+class LiveServer:
+    """The app served from a thread of this process, on ``url``, one test at a time."""
+
+    def __init__(self, app: Flask) -> None:
+        port = config_port(app)
+        try:
+            self._server = _Server(HOST, port, self._gate, handler=_QuietHandler)
+        except OSError as error:
+            raise ConfigurationError(
+                f"The live server cannot listen on {HOST}:{port} ({error}). Set "
+                "app.config['LIVESERVER_PORT'] = 0 for a free port."
+            ) from error
+        self.port: int = self._server.socket.getsockname()[1]
+        #: The base URL, ``http://localhost:<port>``.
+        self.url = f"http://localhost:{self.port}"
+        self._changed = threading.Condition()
+        self._window: _Window | None = None
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"flask_txtest live server {self.url}",
+            daemon=True,
+        )
+        stray_threads.serves_every_test(self._thread)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening (keep-alive connections already open die with their threads)."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def reachable(self, timeout: float) -> bool:
+        """Whether a connection to the port succeeds within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=timeout):
+                    return True
+            except OSError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.01)
+
+    # -- one test at a time ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def serving(self, app: Flask, naming: Naming) -> cabc.Iterator[None]:
+        """Serve ``app`` for the test running in the block; its requests are waited for
+        when it ends, and an ``IsolationError`` names those that outlived it."""
+        with self._changed:
+            if self._window is not None:
+                raise RuntimeError(f"The live server {self.url} is already serving a test.")
+            window = self._window = _Window(app)
+        try:
+            yield
+        finally:
+            self._end(window, config_timeout(app), naming)
+
+    def _end(self, window: _Window, timeout: float, naming: Naming) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._window = None
+            while window.running and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            left = list(window.running)
+            for request in left:
+                request.abandoned = True
+                stray_threads.refuse(
+                    request.thread,
+                    f"The live server's request {request.method} {request.url}, still running "
+                    "after its test ended,",
+                    "Wait in the test for what the page does before the test ends.",
+                )
+        if left:
+            raise _left_running_error(left, timeout, naming)
+
+    def _gate(self, environ: dict[str, t.Any], start_response: StartResponse) -> t.Any:
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        query = environ.get("QUERY_STRING")
+        url = self.url + str(environ.get("PATH_INFO", "/")) + (f"?{query}" if query else "")
+        request = _Request(method, url, threading.current_thread())
+        with self._changed:
+            window = self._window
+            if window is None:
+                start_response(
+                    "503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")]
+                )
+                return [BETWEEN_TESTS.encode()]
+            window.running.append(request)
+        try:
+            body = window.app(environ, start_response)
+        except BaseException:
+            self._finished(window, request)
+            raise
+        return _Body(body, lambda: self._finished(window, request))
+
+    def _finished(self, window: _Window, request: _Request) -> None:
+        with self._changed:
+            if request in window.running:
+                window.running.remove(request)
+            if request.abandoned:
+                stray_threads.refuse_no_more(request.thread)
+            self._changed.notify_all()
+
+
+def _left_running_error(left: list[_Request], timeout: float, naming: Naming) -> IsolationError:
+    listing = "\n  - ".join(f"{request.method} {request.url}" for request in left)
+    return IsolationError(
+        "The test ended while the live server was still serving:\n"
+        f"  - {listing}\n"
+        f"It was given app.config['LIVESERVER_TIMEOUT'] ({timeout:g} s) to finish inside the "
+        "test transaction; what it writes from now on is refused. Wait in the test for what "
+        "the page does (a WebDriverWait, or Playwright's expect, for the text it shows "
+        f"next), close the page {naming.at_the_end}, or raise LIVESERVER_TIMEOUT."
+    )
