@@ -8,8 +8,12 @@ lock, ``wire.listener``), sees what the test wrote and leaves what it commits to
 A gate in front of the app decides what each request may do:
 
 - while a test is served (``LiveServer.serving``) its requests reach that test's app,
-  and each is followed from its first byte to the end of its body (a streaming response
-  runs until the server closes it);
+  **one at a time**, each from its first byte to the end of its body (a streaming
+  response holds the server until the server closes it). Statements of threads sharing
+  the test connection take turns, but their transactions would interleave: two
+  requests' sessions would nest savepoints in each other, and one's rollback could undo
+  the other's commit. Served one after the other, each request's unit of work is whole,
+  as Rails' system tests do by holding the shared connection's lock for a transaction;
 - between tests a request is answered ``503`` with a plain-text reason: nothing
   isolates the database then, so serving it could commit for good;
 - when a test ends, the requests still running are waited for (``LIVESERVER_TIMEOUT``
@@ -64,6 +68,8 @@ class _Request:
     thread: threading.Thread
     #: Its test ended while it ran: its statements are refused until it finishes.
     abandoned: bool = False
+    #: It holds the server's one-request-at-a-time lock.
+    serving: bool = False
 
 
 @dataclasses.dataclass(eq=False)
@@ -159,6 +165,8 @@ class LiveServer:
         #: The base URL, ``http://localhost:<port>``.
         self.url = f"http://localhost:{self.port}"
         self._changed = threading.Condition()
+        #: Held by the request being served, until its body is closed.
+        self._one_at_a_time = threading.Lock()
         self._window: _Window | None = None
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -211,6 +219,11 @@ class LiveServer:
             left = list(window.running)
             for request in left:
                 request.abandoned = True
+                if request.serving:
+                    # The next test's requests need not wait for it: everything it
+                    # sends from now on is refused, so it cannot interleave with them.
+                    request.serving = False
+                    self._one_at_a_time.release()
                 stray_threads.refuse(
                     request.thread,
                     f"The live server's request {request.method} {request.url}, still running "
@@ -233,6 +246,13 @@ class LiveServer:
                 )
                 return [BETWEEN_TESTS.encode()]
             window.running.append(request)
+        self._one_at_a_time.acquire()
+        request.serving = True
+        if request.abandoned:
+            # Its test ended while it waited for its turn: it never reaches the app.
+            self._finished(window, request)
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            return [BETWEEN_TESTS.encode()]
         try:
             body = window.app(environ, start_response)
         except BaseException:
@@ -246,6 +266,9 @@ class LiveServer:
                 window.running.remove(request)
             if request.abandoned:
                 stray_threads.refuse_no_more(request.thread)
+            if request.serving:
+                request.serving = False
+                self._one_at_a_time.release()
             self._changed.notify_all()
 
 
