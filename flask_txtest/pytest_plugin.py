@@ -8,7 +8,7 @@ listed here (``tests/pytest_plugin/test_entry_point.py`` checks it).
 
 pytest loads it by itself when flask_txtest is installed (``-p no:flask_txtest`` turns
 it off). A test that uses any of its fixtures (``txtest_session``, ``txtest_client``,
-``txtest_connection``, ``txtest_isolation``, or pytest-flask-sqlalchemy's
+``txtest_connection``, ``txtest_isolation``, ``txtest_live_server``, or pytest-flask-sqlalchemy's
 ``db_session`` / ``db_engine``) runs inside ``flask_txtest.isolate()`` and an app
 context. ``data_fixture`` makes data once per module or class, seen fresh by every
 test. Tests that use none of them, and unittest classes, run as they would without
@@ -28,6 +28,7 @@ from .pytest.fixtures import (
     txtest_session,
 )
 from .pytest.hooks import pytest_addoption, pytest_collection_modifyitems, pytest_configure
+from .pytest.live_server import _txtest_live_servers, txtest_live_server
 from .pytest.project import MissingDbFixture
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "MissingDbFixture",
     "_txtest_copies",
     "_txtest_layer_guard",
+    "_txtest_live_servers",
     "_txtest_module_data",
     "data_fixture",
     "db_engine",
@@ -46,5 +48,6 @@ __all__ = [
     "txtest_client",
     "txtest_connection",
     "txtest_isolation",
+    "txtest_live_server",
     "txtest_session",
 ]
