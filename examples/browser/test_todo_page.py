@@ -38,6 +38,7 @@ class TodoPageTests(LiveServerTestCase):
         return [item.text for item in self.browser.find_elements(By.CSS_SELECTOR, "li.todo")]
 
     def test_the_browser_sees_the_test_data_and_the_test_sees_the_form_post(self):
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support.ui import WebDriverWait
 
@@ -49,9 +50,10 @@ class TodoPageTests(LiveServerTestCase):
 
         self.browser.find_element(By.ID, "title").send_keys("walk the dog")
         self.browser.find_element(By.ID, "add").click()
-        # The form posts, the view commits and redirects: wait for the new list.
-        WebDriverWait(self.browser, 10).until(lambda _: len(self.titles_on_the_page()) == 2)
-        self.assertEqual(self.titles_on_the_page(), ["buy milk", "walk the dog"])
+        # The form posts, the view commits and redirects: wait for the new list (the
+        # old page's elements go stale as the new page replaces it).
+        wait = WebDriverWait(self.browser, 10, ignored_exceptions=[StaleElementReferenceException])
+        wait.until(lambda _: self.titles_on_the_page() == ["buy milk", "walk the dog"])
 
         titles = self.session.scalars(sa.select(Todo.title).order_by(Todo.id)).all()
         self.assertEqual(titles, ["buy milk", "walk the dog"])

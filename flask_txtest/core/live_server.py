@@ -70,6 +70,8 @@ class _Request:
     abandoned: bool = False
     #: It holds the server's one-request-at-a-time lock.
     serving: bool = False
+    #: Its body was produced (or closed): the gate is done with it.
+    done: bool = False
 
 
 @dataclasses.dataclass(eq=False)
@@ -81,14 +83,21 @@ class _Window:
 
 
 class _Body:
-    """A response body that tells the gate when the server has closed it."""
+    """A response body that tells the gate when the request is done: its last chunk was
+    produced, or the server closed it (a client gone mid-stream), whichever comes first.
+
+    Not only at ``close()``: Werkzeug reads what the client may still send before it
+    closes the body, and the client, which has its response, may be sending the next
+    request already (the redirect after a form post), which must not wait for that.
+    """
 
     def __init__(self, body: cabc.Iterable[bytes], done: cabc.Callable[[], None]) -> None:
         self._body = body
         self._done = done
 
     def __iter__(self) -> cabc.Iterator[bytes]:
-        return iter(self._body)
+        yield from self._body
+        self._done()
 
     def close(self) -> None:
         try:
@@ -262,6 +271,9 @@ class LiveServer:
 
     def _finished(self, window: _Window, request: _Request) -> None:
         with self._changed:
+            if request.done:
+                return
+            request.done = True
             if request in window.running:
                 window.running.remove(request)
             if request.abandoned:
