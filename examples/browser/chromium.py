@@ -41,21 +41,28 @@ def missing() -> str | None:
     """Why no browser test can run here, or None when one can."""
     if importlib.util.find_spec("selenium") is None:
         return "selenium is not installed (pip install selenium; make test installs it)"
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+    for path, package, variable in (
+        (CHROMIUM, "chromium", "CHROMIUM"),
+        (CHROMEDRIVER, "chromium-driver", "CHROMEDRIVER"),
+    ):
         if not os.path.exists(path):
             return (
                 f"{path} is missing (apt-get install chromium chromium-driver installs "
-                f"Debian's {package}; or set {package.upper().replace('-', '')} to its path)"
+                f"Debian's {package}; or set {variable} to its path)"
             )
     return None
 
 
-def chromium_required(cls: type[unittest.TestCase]) -> type[unittest.TestCase]:
-    """Skip the class where no browser is installed, unless TXTEST_REQUIRE_BROWSER=1."""
+T = t.TypeVar("T")
+
+
+def chromium_required(test: T) -> T:
+    """Skip the class (or test) where no browser is installed, unless
+    TXTEST_REQUIRE_BROWSER=1 (then it runs, and fails saying what is missing)."""
     reason = missing()
     if reason is None or os.environ.get("TXTEST_REQUIRE_BROWSER") == "1":
-        return cls
-    return unittest.skip(f"no browser: {reason}")(cls)
+        return test
+    return t.cast(T, unittest.skip(f"no browser: {reason}")(test))
 
 
 def start_chromium() -> t.Any:
