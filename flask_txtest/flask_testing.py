@@ -57,7 +57,7 @@ class TestCase(TransactionalTestCase):
 
 
 class LiveServerTestCase(LiveServerMixin, TestCase):
-    """Flask-Testing's ``LiveServerTestCase``: the app on a real HTTP server, in the test transaction.
+    """Flask-Testing's ``LiveServerTestCase``: the app on a live server, in the test transaction.
 
     ``from flask_testing import LiveServerTestCase`` becomes
     ``from flask_txtest.flask_testing import LiveServerTestCase``. ``create_app``,

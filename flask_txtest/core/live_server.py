@@ -163,13 +163,20 @@ class LiveServer:
 
     def __init__(self, app: Flask) -> None:
         port = config_port(app)
+        # The socket is made here and handed over (Werkzeug's fd=): Werkzeug, binding
+        # itself, answers a port in use with sys.exit(1).
         try:
-            self._server = _Server(HOST, port, self._gate, handler=_QuietHandler)
+            listening = socket.create_server((HOST, port))
         except OSError as error:
             raise ConfigurationError(
                 f"The live server cannot listen on {HOST}:{port} ({error}). Set "
                 "app.config['LIVESERVER_PORT'] = 0 for a free port."
             ) from error
+        with listening:
+            self._server = _Server(
+                HOST, port, self._gate, handler=_QuietHandler, fd=listening.fileno()
+            )
+        # Listening already (the constructor binds and listens): no start-up to wait for.
         self.port: int = self._server.socket.getsockname()[1]
         #: The base URL, ``http://localhost:<port>``.
         self.url = f"http://localhost:{self.port}"
@@ -191,18 +198,6 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
-
-    def reachable(self, timeout: float) -> bool:
-        """Whether a connection to the port succeeds within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with socket.create_connection((HOST, self.port), timeout=timeout):
-                    return True
-            except OSError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(0.01)
 
     # -- one test at a time ------------------------------------------------------------
 
@@ -260,7 +255,9 @@ class LiveServer:
         if request.abandoned:
             # Its test ended while it waited for its turn: it never reaches the app.
             self._finished(window, request)
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            start_response(
+                "503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")]
+            )
             return [BETWEEN_TESTS.encode()]
         try:
             body = window.app(environ, start_response)

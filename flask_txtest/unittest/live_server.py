@@ -15,9 +15,8 @@ import unittest
 
 from flask import Flask
 
-from ..core.live_server import LiveServer, config_timeout
+from ..core.live_server import LiveServer
 from ..core.result import Isolation
-from ..errors import ConfigurationError
 from .naming import TESTCASE
 from .testcase import TransactionalMixin, TransactionalTestCase
 
@@ -55,12 +54,6 @@ class LiveServerMixin(TransactionalMixin):
             server = LiveServer(app)
             cls._txtest_server = server  # type: ignore[attr-defined]
             t.cast(type[unittest.TestCase], cls).addClassCleanup(_stop, cls)
-            timeout = config_timeout(app)
-            if not server.reachable(timeout):
-                raise ConfigurationError(
-                    f"The live server {server.url} did not accept a connection within "
-                    f"app.config['LIVESERVER_TIMEOUT'] ({timeout:g} s)."
-                )
         return t.cast(LiveServer, server)
 
 
