@@ -30,6 +30,7 @@ BAD_TIMEOUT = "the end of a test waits for the live server's requests still runn
 IN_USE = "The live server cannot listen on"
 TWICE = "is already serving a test"
 OUTSIDE = "The live server's URL is known while a test runs"
+BETWEEN = "flask_txtest live server: no test is running, so this request was not served"
 
 
 def run_inner(case: type[unittest.TestCase]) -> tuple[unittest.TestResult, str]:
@@ -134,6 +135,17 @@ class Misconfiguration(unittest.TestCase):
             with self.assertRaises(RuntimeError) as raised, server.serving(app, TESTCASE):
                 pass
         self.assertIn(TWICE, str(raised.exception))
+
+    def test_a_request_between_tests_is_answered_503(self) -> None:
+        app = Flask(__name__)
+        app.add_url_rule("/ping", "ping", lambda: "pong")
+        server = LiveServer(app)
+        self.addCleanup(server.stop)
+        with server.serving(app, TESTCASE):
+            self.assertEqual(fetch(server.url + "/ping"), (200, "pong"))
+        status, body = fetch(server.url + "/ping")
+        self.assertEqual(status, 503)
+        self.assertIn(BETWEEN, body)
 
     def test_get_server_url_outside_a_test(self) -> None:
         case = case_for(create_app(self.url))("test_nothing")
