@@ -13,6 +13,9 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from examples.browser.chromium import chromium_required, start_chromium
 from examples.todo_app.app import Todo, create_app, default_database_url
@@ -33,15 +36,9 @@ class TodoPageTests(LiveServerTestCase):
         cls.addClassCleanup(cls.browser.quit)
 
     def titles_on_the_page(self):
-        from selenium.webdriver.common.by import By
-
         return [item.text for item in self.browser.find_elements(By.CSS_SELECTOR, "li.todo")]
 
     def test_the_browser_sees_the_test_data_and_the_test_sees_the_form_post(self):
-        from selenium.common.exceptions import StaleElementReferenceException
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-
         self.session.add(Todo(title="buy milk"))
         self.session.commit()  # a savepoint: the database commits nothing for good
 
@@ -59,8 +56,6 @@ class TodoPageTests(LiveServerTestCase):
         self.assertEqual(titles, ["buy milk", "walk the dog"])
 
     def test_the_next_test_sees_an_empty_list(self):
-        from selenium.webdriver.common.by import By
-
         self.browser.get(self.live_server_url + "/")
         self.assertEqual(self.titles_on_the_page(), [])
         self.assertEqual(self.browser.find_element(By.ID, "empty").text, "Nothing to do.")
