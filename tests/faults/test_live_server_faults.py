@@ -131,9 +131,12 @@ class Misconfiguration(unittest.TestCase):
         app = create_app(self.url)
         server = LiveServer(app)
         self.addCleanup(server.stop)
-        with server.serving(app, TESTCASE):
-            with self.assertRaises(RuntimeError) as raised, server.serving(app, TESTCASE):
-                pass
+        with (
+            server.serving(app, TESTCASE),
+            self.assertRaises(RuntimeError) as raised,
+            server.serving(app, TESTCASE),
+        ):
+            pass
         self.assertIn(TWICE, str(raised.exception))
 
     def test_a_request_between_tests_is_answered_503(self) -> None:
