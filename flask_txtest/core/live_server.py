@@ -181,7 +181,7 @@ class LiveServer:
         #: The base URL, ``http://localhost:<port>``.
         self.url = f"http://localhost:{self.port}"
         self._changed = threading.Condition()
-        #: Held by the request being served, until its body is closed.
+        #: Held by the request being served, until its last chunk (or its close()).
         self._one_at_a_time = threading.Lock()
         self._window: _Window | None = None
         self._thread = threading.Thread(
@@ -251,8 +251,10 @@ class LiveServer:
                 return [BETWEEN_TESTS.encode()]
             window.running.append(request)
         self._one_at_a_time.acquire()
-        request.serving = True
-        if request.abandoned:
+        with self._changed:
+            request.serving = True
+            abandoned = request.abandoned
+        if abandoned:
             # Its test ended while it waited for its turn: it never reaches the app.
             self._finished(window, request)
             start_response(
