@@ -8,6 +8,7 @@ from .core.isolate import isolate
 from .core.result import Isolation
 from .errors import ConfigurationError, DivergenceWarning, IsolationError, TxtestError
 from .unittest.flask_testing import ContextVariableDoesNotExist
+from .unittest.live_server import LiveServerTestCase
 from .unittest.testcase import TransactionalMixin, TransactionalTestCase
 
 if t.TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "DivergenceWarning",
     "Isolation",
     "IsolationError",
+    "LiveServerTestCase",
     "TransactionalMixin",
     "TransactionalTestCase",
     "TxtestError",

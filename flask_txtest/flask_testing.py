@@ -18,10 +18,11 @@ import typing as t
 from flask import Flask
 
 from .unittest.flask_testing import ContextVariableDoesNotExist
+from .unittest.live_server import LiveServerMixin
 from .unittest.recording import environ_for_test_request
 from .unittest.testcase import TransactionalTestCase
 
-__all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "TestCase"]
+__all__ = ["ContextVariableDoesNotExist", "JsonResponseMixin", "LiveServerTestCase", "TestCase"]
 
 
 class TestCase(TransactionalTestCase):
@@ -53,6 +54,22 @@ class TestCase(TransactionalTestCase):
             stack.callback(gc.collect)
         super()._txtest_push_contexts(stack, app)
         stack.enter_context(app.request_context(environ_for_test_request(app)))
+
+
+class LiveServerTestCase(LiveServerMixin, TestCase):
+    """Flask-Testing's ``LiveServerTestCase``: the app on a live server, in the test transaction.
+
+    ``from flask_testing import LiveServerTestCase`` becomes
+    ``from flask_txtest.flask_testing import LiveServerTestCase``. ``create_app``,
+    ``get_server_url()`` and the app config ``LIVESERVER_PORT`` (``0``: a free port, the
+    default here; Flask-Testing's was 5000) and ``LIVESERVER_TIMEOUT`` carry over. The
+    server runs in a thread of the test process, not in another process, started once
+    per class; every request it serves runs inside the current test's transaction, so
+    the data a test writes needs no commit to be seen by the browser and no cleanup.
+    Tests run in a test request context, as under Flask-Testing.
+
+    .. versionadded:: 0.1
+    """
 
 
 class JsonResponseMixin:

@@ -8,7 +8,7 @@ listed here (``tests/pytest_plugin/test_entry_point.py`` checks it).
 
 pytest loads it by itself when flask_txtest is installed (``-p no:flask_txtest`` turns
 it off). A test that uses any of its fixtures (``txtest_session``, ``txtest_client``,
-``txtest_connection``, ``txtest_isolation``, or pytest-flask-sqlalchemy's
+``txtest_connection``, ``txtest_isolation``, ``txtest_live_server``, or pytest-flask-sqlalchemy's
 ``db_session`` / ``db_engine``) runs inside ``flask_txtest.isolate()`` and an app
 context; one that uses ``txtest_async_session``, ``txtest_async_connection`` or
 ``txtest_async_client`` runs inside ``flask_txtest.isolate_async()``, on its own loop.
@@ -36,6 +36,7 @@ from .pytest.fixtures import (
     txtest_session,
 )
 from .pytest.hooks import pytest_addoption, pytest_collection_modifyitems, pytest_configure
+from .pytest.live_server import _txtest_live_servers, txtest_live_server
 from .pytest.project import MissingDbFixture
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "MissingDbFixture",
     "_txtest_copies",
     "_txtest_layer_guard",
+    "_txtest_live_servers",
     "_txtest_module_data",
     "data_fixture",
     "db_engine",
@@ -59,5 +61,6 @@ __all__ = [
     "txtest_client",
     "txtest_connection",
     "txtest_isolation",
+    "txtest_live_server",
     "txtest_session",
 ]

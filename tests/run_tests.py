@@ -3,7 +3,8 @@
 Prints which backends ran and which were skipped (and how to enable them), checks from
 fresh connections that the suite left every table empty, and ends with one line
 ``N passed, N failed, N skipped``. With ``TXTEST_REQUIRE_BACKENDS`` set (CI), a skipped
-backend is a failure.
+backend is a failure; with ``TXTEST_REQUIRE_BROWSER=1`` (CI), so is a missing browser
+(Chromium, its driver, Selenium: ``examples/browser/chromium.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def report_backends() -> list[str]:
             if name in required or backend.dialect in required:
                 missing.append(name)
     return missing
+
+
+def report_browser() -> bool:
+    """Print whether the browser tests run here; False when they must and cannot."""
+    from examples.browser import chromium
+
+    reason = chromium.missing()
+    if reason is None:
+        print(f"  ran      {'browser':14} {chromium.CHROMIUM} through {chromium.CHROMEDRIVER}")
+        return True
+    print(f"  SKIPPED  {'browser':14} {reason}")
+    return os.environ.get("TXTEST_REQUIRE_BROWSER") != "1"
 
 
 def sa_safe(url: str) -> str:
@@ -98,6 +111,7 @@ def main() -> int:
     argv = sys.argv[1:]
     reset_sqlite_files()
     missing = report_backends()
+    report_browser()
     result = run_unittest(argv)
     pytest_status = run_pytest([arg.replace(".", "/") + ".py" for arg in argv] if argv else [])
     dirty = leftover_rows()
@@ -106,7 +120,10 @@ def main() -> int:
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     print("\n== summary ==")
     report_backends()
+    browser_ok = report_browser()
     problems = []
+    if not browser_ok:
+        problems.append("TXTEST_REQUIRE_BROWSER=1, but the browser tests cannot run")
     if missing:
         problems.append(f"required backends skipped: {', '.join(missing)}")
     if pytest_status not in (0,):

@@ -4,9 +4,14 @@ import unittest
 
 import flask_txtest.flask_testing
 from flask_txtest import TransactionalTestCase
-from flask_txtest.flask_testing import ContextVariableDoesNotExist, JsonResponseMixin, TestCase
+from flask_txtest.flask_testing import (
+    ContextVariableDoesNotExist,
+    JsonResponseMixin,
+    LiveServerTestCase,
+    TestCase,
+)
 
-IMPORTED = (ContextVariableDoesNotExist, JsonResponseMixin, TestCase)
+IMPORTED = (ContextVariableDoesNotExist, JsonResponseMixin, LiveServerTestCase, TestCase)
 
 
 class FlaskTestingApiTests(unittest.TestCase):

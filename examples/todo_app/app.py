@@ -1,4 +1,4 @@
-"""The todo app: a Flask-SQLAlchemy app factory, one model and a few JSON views.
+"""The todo app: a Flask-SQLAlchemy app factory, one model, a few JSON views and a page.
 
 Nothing here knows about tests: the views commit, exactly as in production.
 """
@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, jsonify, redirect, render_template_string, request, url_for
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError
 
@@ -40,6 +40,26 @@ def default_database_url() -> str:
     return "sqlite:///" + os.path.join(_default_dir, "todo_test.db")
 
 
+# The page a person (or a browser test, docs/browser-tests.md) uses: the list and a form.
+PAGE = """<!doctype html>
+<html>
+  <head><title>Todos</title></head>
+  <body>
+    <h1>Todos</h1>
+    <ul id="todos">
+      {% for todo in todos %}<li class="todo">{{ todo.title }}</li>{% endfor %}
+    </ul>
+    {% if not todos %}<p id="empty">Nothing to do.</p>{% endif %}
+    {% if error %}<p id="error">{{ error }}</p>{% endif %}
+    <form method="post" action="{{ url_for('add_from_page') }}">
+      <input name="title" id="title" placeholder="What needs doing?">
+      <button type="submit" id="add">Add</button>
+    </form>
+  </body>
+</html>
+"""
+
+
 def create_app(database_url: str | None = None) -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url or default_database_url()
@@ -63,6 +83,24 @@ def create_app(database_url: str | None = None) -> Flask:
             db.session.rollback()
             return jsonify(error=f"{title!r} is already on the list"), 409
         return jsonify(todo.to_dict()), 201
+
+    @app.get("/")
+    def page():  # type: ignore[no-untyped-def]
+        todos = db.session.scalars(db.select(Todo).order_by(Todo.id)).all()
+        return render_template_string(PAGE, todos=todos, error=request.args.get("error"))
+
+    @app.post("/")
+    def add_from_page():  # type: ignore[no-untyped-def]
+        title = request.form.get("title", "").strip()
+        if not title:
+            return redirect(url_for("page", error="Give the todo a title."))
+        db.session.add(Todo(title=title))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return redirect(url_for("page", error=f"{title!r} is already on the list."))
+        return redirect(url_for("page"))
 
     @app.post("/todos/<int:todo_id>/done")
     def mark_done(todo_id: int):  # type: ignore[no-untyped-def]

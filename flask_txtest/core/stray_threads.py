@@ -15,7 +15,10 @@ be committed for good. So, when an isolation ends:
   thread, so nothing it writes reaches the database.
 
 Workers of thread pools (``concurrent.futures``, so asyncio's executor and asgiref's) are
-left alone: they serve every test in turn and are idle between tasks.
+left alone: they serve every test in turn and are idle between tasks. So are the threads
+of the live server (``serves_every_test``), which follows its requests itself
+(``core.live_server``) and has a request that outlived its test refused from here
+(``refuse`` / ``refuse_no_more``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import concurrent.futures.thread
 import threading
 import time
 import typing as t
+import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -73,9 +77,44 @@ class ThreadWatch:
 _active: list[ThreadWatch] = []
 #: Thread ident -> the thread, for threads a test left running: refused from then on.
 _left_running: dict[int, threading.Thread] = {}
+#: Thread ident -> what it was doing, for threads refused by ``refuse`` (a live server's
+#: request that outlived its test).
+_described: dict[int, tuple[str, str]] = {}
+#: Threads that serve every test in turn (the live server's): never reported here.
+_serving: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def serves_every_test(thread: threading.Thread) -> None:
+    """Leave ``thread`` alone at the end of every isolation: its owner follows its work."""
+    _serving.add(thread)
+
+
+def refuse(thread: threading.Thread, description: str, fix: str) -> None:
+    """Refuse ``thread``'s statements and connections from now on (its test has ended).
+
+    :param description: what the thread is doing, for the refusal's message.
+    :param fix: a sentence: how to keep it from outliving its test.
+    """
+    if thread.ident is not None:
+        _left_running[thread.ident] = thread
+        _described[thread.ident] = (description, fix)
+
+
+def refuse_no_more(thread: threading.Thread) -> None:
+    """Undo ``refuse``: the thread's work for the ended test is over."""
+    if thread.ident is not None:
+        _left_running.pop(thread.ident, None)
+        _described.pop(thread.ident, None)
 
 
 def _refused(thread: threading.Thread, engine: sa.Engine) -> IsolationError:
+    described = _described.get(thread.ident or 0)
+    if described is not None:
+        description, fix = described
+        return IsolationError(
+            f"{description} tried to run a statement on {safe_url(engine)}; it was refused, "
+            f"so nothing it writes reaches the database or a later test. {fix}"
+        )
     return IsolationError(
         f"A thread left running by a test that has ended ({thread.name!r}) tried to run a "
         f"statement on {safe_url(engine)}; it was refused, so nothing it writes reaches the "
@@ -158,6 +197,7 @@ def watch_threads(
         for ident, thread in list(_left_running.items()):
             if not thread.is_alive():
                 del _left_running[ident]
+                _described.pop(ident, None)
         current = threading.current_thread()
         started = [
             thread
@@ -166,6 +206,7 @@ def watch_threads(
             and thread is not current
             and thread.ident not in _left_running
             and not _is_pool_worker(thread)
+            and thread not in _serving
         ]
         if not started:
             return
