@@ -1,0 +1,128 @@
+"""Each process's copies: claimed, made or reused under a lock, and followed by the engines.
+
+Called by the schema step (``core.schema``) with the engines of one app, its
+fingerprint and a way to run it. Per main database: the copy's name comes from the
+xdist worker id or a claimed slot; under the database's creating lock (one process at a
+time, so two processes never create tables at once) a copy whose fingerprint matches is
+reused, any other is (re)made: PostgreSQL and SQLite from the main database once the
+schema step prepared it, MariaDB/MySQL empty and then given the schema step.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections.abc as cabc
+import contextlib
+import dataclasses
+import logging
+
+import sqlalchemy as sa
+
+from ...errors import ConfigurationError
+from ..urls import is_memory_sqlite, safe_url, server_database_key
+from . import worker
+from .redirect import copy_of, follow, stop_following
+from .servers import Server, server_for
+
+log = logging.getLogger("flask_txtest.parallel")
+
+
+@dataclasses.dataclass
+class _Plan:
+    server: Server
+    copy: str
+    engines: list[sa.Engine]
+    fresh: bool
+
+
+#: The copies this process made or reused, for TXTEST_DROP_DATABASES.
+_mine: dict[str, Server] = {}
+_checked_alone = False
+
+
+def follow_copies(
+    engines: cabc.Iterable[sa.Engine],
+    fingerprint: str | None,
+    schema_step: cabc.Callable[[], None] | None,
+) -> list[sa.Engine]:
+    """Point ``engines`` at this process's copies, making the missing or stale ones.
+
+    :param fingerprint: the schema step's; ``None``: there is none, any copy will do.
+    :param schema_step: runs the schema step (on the main databases whose copies are
+        made from them, and on the new empty copies).
+    :return: the engines pointed at a copy by this call, their schema in place.
+    """
+    engines = list(engines)
+    if not worker.enabled():
+        _check_alone(engines)
+        return []
+    pending = [e for e in engines if copy_of(e) is None and not is_memory_sqlite(e.url)]
+    if not pending:
+        return []
+    groups: dict[tuple[object, ...], list[sa.Engine]] = {}
+    for engine in pending:
+        groups.setdefault(server_database_key(engine), []).append(engine)
+    with contextlib.ExitStack() as locks:
+        plans = []
+        # Locks taken in one order by every process: no two wait on each other.
+        for key in sorted(groups, key=repr):
+            server = server_for(groups[key][0])
+            copy = server.copy_name(worker.xdist_worker() or server.claimed_slot())
+            locks.enter_context(server.creating())
+            recorded = server.fingerprint_of(copy)
+            fresh = recorded is not None and fingerprint in (None, recorded)
+            plans.append(_Plan(server, copy, groups[key], fresh))
+        stale = [plan for plan in plans if not plan.fresh]
+        for plan in plans:
+            if plan.fresh:
+                log.info("flask_txtest: reusing %s (schema unchanged)", plan.copy)
+                _follow(plan)
+            elif not plan.server.copies_from_main:
+                plan.server.make_copy(plan.copy, fingerprint or "")
+                _follow(plan)
+        if stale and schema_step is not None:
+            schema_step()
+        for plan in stale:
+            if plan.server.copies_from_main:
+                for engine in plan.engines:  # CREATE DATABASE ... TEMPLATE needs it alone
+                    engine.dispose(close=not engine.dialect.is_async)
+                plan.server.make_copy(plan.copy, fingerprint or "")
+                _follow(plan)
+            log.info("flask_txtest: made %s", plan.copy)
+    return pending
+
+
+def _follow(plan: _Plan) -> None:
+    for engine in plan.engines:
+        follow(engine, plan.server, plan.copy)
+    if not _mine and worker.drop_at_exit():
+        atexit.register(drop_my_copies)
+    _mine[plan.copy] = plan.server
+
+
+def drop_my_copies() -> None:
+    """Drop the copies this process used (``TXTEST_DROP_DATABASES=1``, at its end)."""
+    for copy, server in list(_mine.items()):
+        stop_following(server)
+        server.drop(copy)
+        log.info("flask_txtest: dropped %s", copy)
+        del _mine[copy]
+
+
+def _check_alone(engines: list[sa.Engine]) -> None:
+    """A worker of a parallel runner not told to use copies would share the databases."""
+    global _checked_alone
+    if _checked_alone:
+        return
+    _checked_alone = True
+    shared = [e for e in engines if not is_memory_sqlite(e.url)]
+    if shared and worker.looks_like_a_parallel_worker():
+        raise ConfigurationError(
+            f"This process is a worker of a parallel runner (unittest-parallel, a "
+            f"multiprocessing pool), and its sibling processes run tests on the same "
+            f"database, {safe_url(shared[0])}: their transactions block each other, "
+            "deadlock, and take each other's ids. Set TXTEST_PARALLEL=1 so that each "
+            "process works on a copy of its own (e.g. 'TXTEST_PARALLEL=1 unittest-parallel "
+            "-j 2'); or, if each process already has a database of its own, "
+            "TXTEST_PARALLEL=0."
+        )
