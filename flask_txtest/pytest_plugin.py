@@ -27,7 +27,12 @@ from .pytest.fixtures import (
     txtest_isolation,
     txtest_session,
 )
-from .pytest.hooks import pytest_addoption, pytest_collection_modifyitems, pytest_configure
+from .pytest.hooks import (
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_sessionfinish,
+)
 from .pytest.project import MissingDbFixture
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "pytest_addoption",
     "pytest_collection_modifyitems",
     "pytest_configure",
+    "pytest_sessionfinish",
     "txtest_app",
     "txtest_client",
     "txtest_connection",

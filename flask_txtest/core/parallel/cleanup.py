@@ -22,6 +22,7 @@ def drop_copies(url: str | sa.URL) -> list[str]:
         dropped = server.existing_copies()
         for copy in dropped:
             server.drop(copy)
+        server.forget_locks()
         return dropped
     finally:
         engine.dispose()

@@ -4,8 +4,10 @@ Called by the schema step (``core.schema``) with the engines of one app, its
 fingerprint and a way to run it. Per main database: the copy's name comes from the
 xdist worker id or a claimed slot; under the database's creating lock (one process at a
 time, so two processes never create tables at once) a copy whose fingerprint matches is
-reused, any other is (re)made: PostgreSQL and SQLite from the main database once the
-schema step prepared it, MariaDB/MySQL empty and then given the schema step.
+reused, any other is (re)made: PostgreSQL and SQLite from a template database
+(``<main>_template``) that the schema step prepared once (remade from nothing when the
+fingerprint changes, so a changed model is never patched onto old tables),
+MariaDB/MySQL empty and then given the schema step. The main database is never written.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ...errors import ConfigurationError
 from ..urls import is_memory_sqlite, safe_url, server_database_key
 from . import worker
 from .redirect import copy_of, follow, stop_following
-from .servers import Server, server_for
+from .servers import TEMPLATE, Server, server_for
 
 log = logging.getLogger("flask_txtest.parallel")
 
@@ -48,8 +50,8 @@ def follow_copies(
     """Point ``engines`` at this process's copies, making the missing or stale ones.
 
     :param fingerprint: the schema step's; ``None``: there is none, any copy will do.
-    :param schema_step: runs the schema step (on the main databases whose copies are
-        made from them, and on the new empty copies).
+    :param schema_step: runs the schema step (on the templates being remade, and on
+        the new empty copies).
     :return: the engines pointed at a copy by this call, their schema in place.
     """
     engines = list(engines)
@@ -72,32 +74,49 @@ def follow_copies(
             recorded = server.fingerprint_of(copy)
             fresh = recorded is not None and fingerprint in (None, recorded)
             plans.append(_Plan(server, copy, groups[key], fresh))
-        stale = [plan for plan in plans if not plan.fresh]
-        for plan in plans:
-            if plan.fresh:
-                log.info("flask_txtest: reusing %s (schema unchanged)", plan.copy)
-                _follow(plan)
-            elif not plan.server.copies_from_main:
-                plan.server.make_copy(plan.copy, fingerprint or "")
-                _follow(plan)
-        if stale and schema_step is not None:
+        preparing = [plan for plan in plans if _prepare(plan, fingerprint)]
+        if preparing and schema_step is not None:
             schema_step()
-        for plan in stale:
-            if plan.server.copies_from_main:
-                for engine in plan.engines:  # CREATE DATABASE ... TEMPLATE needs it alone
-                    engine.dispose(close=not engine.dialect.is_async)
-                plan.server.make_copy(plan.copy, fingerprint or "")
-                _follow(plan)
-            log.info("flask_txtest: made %s", plan.copy)
+        for plan in plans:
+            if plan.fresh or not plan.server.copies_by_template:
+                continue
+            # No schema step: the user prepared the main database, copies come from it.
+            source = plan.server.main if fingerprint is None else plan.server.copy_name(TEMPLATE)
+            for engine in plan.engines:  # CREATE DATABASE ... TEMPLATE needs it alone
+                engine.dispose(close=not engine.dialect.is_async)
+            plan.server.make_copy(plan.copy, fingerprint or "", source)
+            _follow(plan, plan.copy)
+            log.info("flask_txtest: made %s from %s", plan.copy, source)
     return pending
 
 
-def _follow(plan: _Plan) -> None:
+def _prepare(plan: _Plan, fingerprint: str | None) -> bool:
+    """Point the plan's engines where the schema step must run; True if it must."""
+    server = plan.server
+    if plan.fresh:
+        log.info("flask_txtest: reusing %s (schema unchanged)", plan.copy)
+        _follow(plan, plan.copy)
+        return False
+    if not server.copies_by_template:
+        server.make_empty(plan.copy, fingerprint or "")
+        _follow(plan, plan.copy)
+        return True
+    template = server.copy_name(TEMPLATE)
+    if fingerprint is None or server.fingerprint_of(template) == fingerprint:
+        return False  # the template is ready: the copy is made from it
+    # A changed schema: the template is remade from nothing, not patched by the step.
+    server.make_empty(template, fingerprint)
+    _follow(plan, template)
+    return True
+
+
+def _follow(plan: _Plan, name: str) -> None:
     for engine in plan.engines:
-        follow(engine, plan.server, plan.copy)
-    if not _mine and worker.drop_at_exit():
-        atexit.register(drop_my_copies)
-    _mine[plan.copy] = plan.server
+        follow(engine, plan.server, name)
+    if name == plan.copy:
+        if not _mine and worker.drop_at_exit():
+            atexit.register(drop_my_copies)
+        _mine[plan.copy] = plan.server
 
 
 def drop_my_copies() -> None:

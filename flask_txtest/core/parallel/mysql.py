@@ -23,7 +23,7 @@ _MARK = "flask_txtest copy, schema "
 
 
 class MySQL(Server):
-    copies_from_main = False
+    copies_by_template = False
 
     def __init__(self, url: sa.URL) -> None:
         super().__init__(url)
@@ -69,7 +69,7 @@ class MySQL(Server):
             return None
         return str(row[0] or "").removeprefix(_MARK)
 
-    def make_copy(self, copy: str, fingerprint: str) -> None:
+    def make_empty(self, copy: str, fingerprint: str) -> None:
         self.drop(copy)
         with self._admin.connect() as connection:
             try:

@@ -27,7 +27,7 @@ _CREATING = -1
 
 
 class PostgreSQL(Server):
-    copies_from_main = True
+    copies_by_template = True
 
     def __init__(self, url: sa.URL) -> None:
         super().__init__(url)
@@ -66,13 +66,19 @@ class PostgreSQL(Server):
             return None
         return str(comment).removeprefix(_MARK)
 
-    def make_copy(self, copy: str, fingerprint: str) -> None:
-        self.drop(copy)
-        statement = f"CREATE DATABASE {self._quote(copy)} TEMPLATE {self._quote(self.main)}"
+    def make_empty(self, name: str, fingerprint: str) -> None:
+        self._make(name, fingerprint, f"CREATE DATABASE {self._quote(name)}")
+
+    def make_copy(self, copy: str, fingerprint: str, source: str) -> None:
+        statement = f"CREATE DATABASE {self._quote(copy)} TEMPLATE {self._quote(source)}"
+        self._make(copy, fingerprint, statement)
+
+    def _make(self, name: str, fingerprint: str, statement: str) -> None:
+        self.drop(name)
         with self._admin.connect() as connection:
-            self._create(connection, statement, copy)
+            self._create(connection, statement, name)
             comment = f"{_MARK}{fingerprint}".replace("'", "")
-            connection.exec_driver_sql(f"COMMENT ON DATABASE {self._quote(copy)} IS '{comment}'")
+            connection.exec_driver_sql(f"COMMENT ON DATABASE {self._quote(name)} IS '{comment}'")
 
     def _create(self, connection: sa.Connection, statement: str, copy: str) -> None:
         # Another session on the template (a psql, the app's pool of another process that

@@ -65,13 +65,18 @@ _following: weakref.WeakKeyDictionary[sa.Engine, Following] = weakref.WeakKeyDic
 
 
 def follow(engine: sa.Engine, server: Server, copy: str) -> None:
-    """Make every connection ``engine`` opens from now on reach ``copy``."""
-    if engine not in _following:
-        _following[engine] = Following(engine, server, copy)
+    """Make every connection ``engine`` opens from now on reach ``copy`` (the template
+    while the schema step prepares it, then this process's copy)."""
+    current = _following.get(engine)
+    if current is not None and current.copy == copy:
+        return
+    if current is not None:
+        current.stop()
+    _following[engine] = Following(engine, server, copy)
 
 
 def copy_of(engine: sa.Engine) -> str | None:
-    """The copy ``engine`` reaches, if it was pointed at one."""
+    """The copy (or template) ``engine`` reaches, if it was pointed at one."""
     following = _following.get(engine)
     return None if following is None else following.copy
 

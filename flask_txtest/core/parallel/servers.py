@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from ...errors import ConfigurationError
 from ..urls import DatabaseKey, server_database_key
 
+#: The suffix of the database the schema step prepares, that copies are made from.
+TEMPLATE = "template"
 #: How many copies of one database ``TXTEST_PARALLEL`` processes may claim.
 MAX_SLOTS = 64
 
@@ -28,10 +30,10 @@ _SYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 class Server(abc.ABC):
     """One main database on its server, seen by one process."""
 
-    #: True: copies are made from the main database once the schema step prepared it
-    #: (PostgreSQL TEMPLATE, an SQLite file copy). False: a copy is made empty and the
-    #: schema step runs there (MariaDB/MySQL).
-    copies_from_main: bool = True
+    #: True: copies are made from a template database the schema step prepared once
+    #: (``<main>_template``; PostgreSQL TEMPLATE, an SQLite file copy). False: a copy is
+    #: made empty and the schema step runs there (MariaDB/MySQL).
+    copies_by_template: bool = True
 
     def __init__(self, url: sa.URL) -> None:
         self.url = url
@@ -69,8 +71,12 @@ class Server(abc.ABC):
         """The fingerprint recorded on ``copy``; ``None`` when it does not exist."""
 
     @abc.abstractmethod
-    def make_copy(self, copy: str, fingerprint: str) -> None:
-        """(Re)make ``copy``, recording ``fingerprint`` on it."""
+    def make_empty(self, name: str, fingerprint: str) -> None:
+        """(Re)make the database ``name`` empty, recording ``fingerprint`` on it."""
+
+    def make_copy(self, copy: str, fingerprint: str, source: str) -> None:
+        """(Re)make ``copy`` from the database ``source``, recording ``fingerprint``."""
+        raise NotImplementedError(f"{type(self).__name__} makes its copies empty")
 
     @abc.abstractmethod
     def drop(self, copy: str) -> None:
@@ -88,9 +94,12 @@ class Server(abc.ABC):
     def connected_to(self, dbapi_connection: t.Any) -> str:
         """The database a fresh DBAPI connection reached (asked of the server)."""
 
+    def forget_locks(self) -> None:
+        """Remove what the locks left behind (SQLite's lock files); for cleaning up."""
+
     def is_copy_name(self, name: str) -> bool:
         rest = name[len(self.main) + 1 :] if name.startswith(f"{self.main}_") else ""
-        return rest.isdigit() or (rest.startswith("gw") and rest[2:].isdigit())
+        return rest.isdigit() or rest == TEMPLATE or (rest.startswith("gw") and rest[2:].isdigit())
 
 
 def sync_url(url: sa.URL) -> sa.URL:

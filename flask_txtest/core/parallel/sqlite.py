@@ -42,7 +42,7 @@ def _lock(path: pathlib.Path, *, wait: bool) -> int | None:
 
 
 class SQLite(Server):
-    copies_from_main = True
+    copies_by_template = True
 
     def __init__(self, url: sa.URL) -> None:
         super().__init__(url)
@@ -86,20 +86,25 @@ class SQLite(Server):
         sidecar = self._sidecar(copy)
         return sidecar.read_text() if sidecar.exists() else ""
 
-    def make_copy(self, copy: str, fingerprint: str) -> None:
+    def make_empty(self, name: str, fingerprint: str) -> None:
+        self.drop(name)
+        sqlite3.connect(self._file(name)).close()
+        self._sidecar(name).write_text(fingerprint)
+
+    def make_copy(self, copy: str, fingerprint: str, source: str) -> None:
         self.drop(copy)
         target = self._file(copy)
         partial = target.with_name(f".{target.name}.partial")
         # The backup API copies a consistent snapshot, journal and WAL included.
-        source = sqlite3.connect(self.path)
+        reader = sqlite3.connect(self.path if source == self.main else self._file(source))
         try:
             destination = sqlite3.connect(partial)
             try:
-                source.backup(destination)
+                reader.backup(destination)
             finally:
                 destination.close()
         finally:
-            source.close()
+            reader.close()
         os.replace(partial, target)
         self._sidecar(copy).write_text(fingerprint)
 
@@ -108,6 +113,10 @@ class SQLite(Server):
         for path in (target, self._sidecar(copy), *(
             target.with_name(target.name + end) for end in ("-wal", "-shm", "-journal")
         )):
+            path.unlink(missing_ok=True)
+
+    def forget_locks(self) -> None:
+        for path in self.path.parent.glob(f".{self.path.name}.*.lock"):
             path.unlink(missing_ok=True)
 
     def existing_copies(self) -> list[str]:
