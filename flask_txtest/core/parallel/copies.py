@@ -24,7 +24,7 @@ from ...errors import ConfigurationError
 from ..urls import is_memory_sqlite, safe_url, server_database_key
 from . import worker
 from .redirect import copy_of, follow, stop_following
-from .servers import TEMPLATE, Server, server_for
+from .servers import TEMPLATE, CannotCreateDatabases, Server, server_for
 
 log = logging.getLogger("flask_txtest.parallel")
 
@@ -35,6 +35,8 @@ class _Plan:
     copy: str
     engines: list[sa.Engine]
     fresh: bool
+    #: A copy made beforehand by the user, used as it is: the schema step runs there.
+    in_place: bool = False
 
 
 #: The copies this process made or reused, for TXTEST_DROP_DATABASES.
@@ -78,7 +80,7 @@ def follow_copies(
         if preparing and schema_step is not None:
             schema_step()
         for plan in plans:
-            if plan.fresh or not plan.server.copies_by_template:
+            if plan.fresh or plan.in_place or not plan.server.copies_by_template:
                 continue
             # No schema step: the user prepared the main database, copies come from it.
             source = plan.server.main if fingerprint is None else plan.server.copy_name(TEMPLATE)
@@ -97,15 +99,24 @@ def _prepare(plan: _Plan, fingerprint: str | None) -> bool:
         log.info("flask_txtest: reusing %s (schema unchanged)", plan.copy)
         _follow(plan, plan.copy)
         return False
-    if not server.copies_by_template:
-        server.make_empty(plan.copy, fingerprint or "")
+    try:
+        if not server.copies_by_template:
+            server.make_empty(plan.copy, fingerprint or "")
+            _follow(plan, plan.copy)
+            return True
+        template = server.copy_name(TEMPLATE)
+        if fingerprint is None or server.fingerprint_of(template) == fingerprint:
+            return False  # the template is ready: the copy is made from it
+        # A changed schema: the template is remade from nothing, not patched by the step.
+        server.make_empty(template, fingerprint)
+    except CannotCreateDatabases:
+        if server.fingerprint_of(plan.copy) is None:
+            raise
+        # No right to create databases, but the user made the copy: the step runs there.
+        log.info("flask_txtest: using %s as it is (no right to create databases)", plan.copy)
+        plan.in_place = True
         _follow(plan, plan.copy)
         return True
-    template = server.copy_name(TEMPLATE)
-    if fingerprint is None or server.fingerprint_of(template) == fingerprint:
-        return False  # the template is ready: the copy is made from it
-    # A changed schema: the template is remade from nothing, not patched by the step.
-    server.make_empty(template, fingerprint)
     _follow(plan, template)
     return True
 

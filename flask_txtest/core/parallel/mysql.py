@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from ...errors import ConfigurationError
-from .servers import Server
+from .servers import CannotCreateDatabases, Server
 
 _MARK = "flask_txtest copy, schema "
 
@@ -28,7 +28,7 @@ class MySQL(Server):
     def __init__(self, url: sa.URL) -> None:
         super().__init__(url)
         self._admin = sa.create_engine(
-            url.set(database=None), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+            url.set(database=""), poolclass=NullPool, isolation_level="AUTOCOMMIT"
         )
         # GET_LOCK names are at most 64 characters.
         self._lock = "flask_txtest:" + hashlib.sha1(self.main.encode()).hexdigest()[:24]
@@ -41,14 +41,20 @@ class MySQL(Server):
         query = sa.text("SELECT GET_LOCK(:name, 0)")
         return self._slot_connection.scalar(query, {"name": f"{self._lock}:{slot}"}) == 1
 
+    def release(self) -> None:
+        super().release()
+        if self._slot_connection is not None:
+            self._slot_connection.close()  # GET_LOCK locks end with the session
+            self._slot_connection = None
+        self._admin.dispose()
+
     @contextlib.contextmanager
     def creating(self) -> cabc.Iterator[None]:
         with self._admin.connect() as connection:
             name = {"name": f"{self._lock}:creating"}
-            if connection.scalar(sa.text("SELECT GET_LOCK(:name, 600)"), name) != 1:
-                raise ConfigurationError(
-                    f"Waited 10 minutes for another process to finish copying {self.main!r}."
-                )
+            # Waits as long as another process makes its copy (PostgreSQL's lock does too).
+            while connection.scalar(sa.text("SELECT GET_LOCK(:name, 60)"), name) != 1:
+                pass
             try:
                 yield
             finally:
@@ -70,9 +76,9 @@ class MySQL(Server):
         return str(row[0] or "").removeprefix(_MARK)
 
     def make_empty(self, copy: str, fingerprint: str) -> None:
-        self.drop(copy)
         with self._admin.connect() as connection:
             try:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {self._quote(copy)}")
                 connection.exec_driver_sql(f"CREATE DATABASE {self._quote(copy)}")
             except sa.exc.DBAPIError as error:
                 if "denied" in str(error.orig):
@@ -86,9 +92,9 @@ class MySQL(Server):
             except sa.exc.DBAPIError:
                 pass  # MySQL has no database comments: the copy is remade next run
 
-    def _no_privilege(self, copy: str) -> ConfigurationError:
+    def _no_privilege(self, copy: str) -> CannotCreateDatabases:
         user = self.url.username or "the test user"
-        return ConfigurationError(
+        return CannotCreateDatabases(
             f"Parallel runs give each process its own copy of {self.main!r} ({copy!r} for "
             f"this one), and {user!r} may not create databases: it needs the CREATE and "
             f"DROP privileges on them (\"GRANT ALL ON `{self.main}\\_%`.* TO '{user}'\"). "

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from ...errors import ConfigurationError
-from .servers import Server
+from .servers import CannotCreateDatabases, Server
 
 MAINTENANCE_DATABASE = "postgres"
 _MARK = "flask_txtest copy, schema "
@@ -44,6 +44,13 @@ class PostgreSQL(Server):
             self._slot_connection = self._admin.connect()
         query = sa.text("SELECT pg_try_advisory_lock(:key, :slot)")
         return bool(self._slot_connection.scalar(query, {"key": self._key, "slot": slot}))
+
+    def release(self) -> None:
+        super().release()
+        if self._slot_connection is not None:
+            self._slot_connection.close()  # its session's advisory locks end with it
+            self._slot_connection = None
+        self._admin.dispose()
 
     @contextlib.contextmanager
     def creating(self) -> cabc.Iterator[None]:
@@ -74,7 +81,12 @@ class PostgreSQL(Server):
         self._make(copy, fingerprint, statement)
 
     def _make(self, name: str, fingerprint: str, statement: str) -> None:
-        self.drop(name)
+        try:
+            self.drop(name)
+        except sa.exc.DBAPIError as error:
+            if "must be owner" in str(error.orig) or "permission denied" in str(error.orig):
+                raise self._no_privilege(name) from error
+            raise
         with self._admin.connect() as connection:
             self._create(connection, statement, name)
             comment = f"{_MARK}{fingerprint}".replace("'", "")
@@ -95,9 +107,9 @@ class PostgreSQL(Server):
                     raise
                 time.sleep(0.1)
 
-    def _no_privilege(self, copy: str) -> ConfigurationError:
+    def _no_privilege(self, copy: str) -> CannotCreateDatabases:
         user = self.url.username or "the test user"
-        return ConfigurationError(
+        return CannotCreateDatabases(
             f"Parallel runs give each process its own copy of {self.main!r} ({copy!r} for "
             f"this one), and {user!r} may not create databases: it needs the CREATEDB "
             f"privilege ('ALTER ROLE {user} CREATEDB'). Or create the copies beforehand, "

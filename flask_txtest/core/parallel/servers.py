@@ -27,6 +27,10 @@ MAX_SLOTS = 64
 _SYNC_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 
 
+class CannotCreateDatabases(ConfigurationError):
+    """The test user may not create databases (the copies must be made beforehand)."""
+
+
 class Server(abc.ABC):
     """One main database on its server, seen by one process."""
 
@@ -94,6 +98,10 @@ class Server(abc.ABC):
     def connected_to(self, dbapi_connection: t.Any) -> str:
         """The database a fresh DBAPI connection reached (asked of the server)."""
 
+    def release(self) -> None:
+        """Give up the claimed slot (it is given up anyway when the process ends)."""
+        self._slot = None
+
     def forget_locks(self) -> None:
         """Remove what the locks left behind (SQLite's lock files); for cleaning up."""
 
@@ -145,5 +153,12 @@ def _make(url: sa.URL) -> Server:
     )
 
 
-def all_servers() -> cabc.Iterable[Server]:
-    return list(_servers.values())
+def release_all() -> None:
+    """Give up every slot this process claimed and forget the servers (for a process
+    that runs several suites one after another, such as flask_txtest's own tests)."""
+    from .redirect import stop_following
+
+    for server in list(_servers.values()):
+        stop_following(server)
+        server.release()
+    _servers.clear()

@@ -72,6 +72,11 @@ class SQLite(Server):
         self._held.append(descriptor)  # held until the process ends
         return True
 
+    def release(self) -> None:
+        super().release()
+        while self._held:
+            os.close(self._held.pop())
+
     @contextlib.contextmanager
     def creating(self) -> cabc.Iterator[None]:
         descriptor = _lock(self._lock_file("creating"), wait=True)
