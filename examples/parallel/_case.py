@@ -44,4 +44,8 @@ def database_of(connection: sa.Connection) -> str:
 
 def main_name() -> str:
     database = MAIN_URL.database or ""
-    return os.path.splitext(os.path.basename(database))[0] if MAIN_URL.get_backend_name() == "sqlite" else database
+    return (
+        os.path.splitext(os.path.basename(database))[0]
+        if MAIN_URL.get_backend_name() == "sqlite"
+        else database
+    )

@@ -16,6 +16,7 @@ The runs take a while, so ``make test`` runs them on SQLite only;
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
 import shlex
@@ -69,10 +70,8 @@ class ParallelRuns(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         base = sa.make_url(cls.backend.url)
-        if cls.backend.dialect == "sqlite":
-            prefix = "test_parallel"
-        else:
-            prefix = f"{base.database}_parallel"
+        sqlite = cls.backend.dialect == "sqlite"
+        prefix = "test_parallel" if sqlite else f"{base.database}_parallel"
         cls.main, cls.audit = prefix, f"{prefix}_audit"
         for name in (cls.main, cls.audit):
             cls._create_database(name)
@@ -99,7 +98,9 @@ class ParallelRuns(unittest.TestCase):
 
     @classmethod
     def _server_sql(cls, statement: str) -> None:
-        engine = sa.create_engine(cls.backend.url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+        engine = sa.create_engine(
+            cls.backend.url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT"
+        )
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql(statement)
@@ -237,7 +238,12 @@ class ParallelRuns(unittest.TestCase):
         argv = _command(UNITTEST_PARALLEL_J2, env)
         runs = [
             subprocess.Popen(
-                argv, cwd=EXAMPLE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                argv,
+                cwd=EXAMPLE,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
             for _ in range(2)
         ]
@@ -257,11 +263,19 @@ class ParallelRuns(unittest.TestCase):
         self.assertEqual(self.all_copies(), [])
 
 
+_RUNNERS = [
+    name for name in ("xdist", "unittest_parallel") if importlib.util.find_spec(name) is None
+]
+
 for _name in ("sqlite", "postgresql", "mysql"):
     _backend = BACKENDS[_name]
     _copy = type(f"ParallelRuns_{_name}", (ParallelRuns,), {"backend": _backend})
     _reason = _backend.unavailable_reason
-    if _name not in CHOSEN:
+    if _RUNNERS:
+        _copy = unittest.skip(
+            f"parallel runs: {', '.join(_RUNNERS)} not installed (pip install -e '.[dev]')"
+        )(_copy)
+    elif _name not in CHOSEN:
         _copy = unittest.skip(
             f"parallel runs on {_name}: set TXTEST_PARALLEL_BACKENDS (make test-parallel)"
         )(_copy)

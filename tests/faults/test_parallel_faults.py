@@ -86,9 +86,12 @@ class SiblingProcessTests(unittest.TestCase):
 class SQLiteFaultTests(unittest.TestCase):
     def test_a_uri_filename_is_refused(self):
         engine = sa.create_engine("sqlite:///file:test_fault_uri.db?mode=rwc&uri=true")
-        with parallel_run(), self.assertRaises(ConfigurationError) as caught:
-            with isolate(engines=[engine], metadata=metadata):
-                pass
+        with (
+            parallel_run(),
+            self.assertRaises(ConfigurationError) as caught,
+            isolate(engines=[engine], metadata=metadata),
+        ):
+            pass
         self.assertIn(URI, str(caught.exception))
 
     def test_an_app_hook_that_ignores_the_copy_is_refused_before_any_test_writes(self):
@@ -97,6 +100,7 @@ class SQLiteFaultTests(unittest.TestCase):
         path = TMP / "test_fault_own_hook.db"
         drop_copies(f"sqlite:///{path}")
         self.addCleanup(drop_copies, f"sqlite:///{path}")
+        self.addCleanup(path.unlink, missing_ok=True)
         engine = sa.create_engine(f"sqlite:///{path}")
 
         @sa.event.listens_for(engine, "do_connect")
@@ -106,9 +110,12 @@ class SQLiteFaultTests(unittest.TestCase):
             return sqlite3.connect(path)
 
         self.addCleanup(engine.dispose)
-        with parallel_run(), self.assertRaises(ConfigurationError) as caught:
-            with isolate(engines=[engine], metadata=metadata):
-                pass
+        with (
+            parallel_run(),
+            self.assertRaises(ConfigurationError) as caught,
+            isolate(engines=[engine], metadata=metadata),
+        ):
+            pass
         self.assertIn(IGNORED, str(caught.exception))
         self.assertIn("'test_fault_own_hook_template'", str(caught.exception))
 
@@ -126,9 +133,11 @@ class SQLiteFaultTests(unittest.TestCase):
 
     def test_no_file_locks(self):
         server = sqlite_servers.SQLite(sa.make_url(sqlite_file("test_fault_fcntl.db")))
-        with mock.patch.object(sqlite_servers, "fcntl", None):
-            with self.assertRaises(ConfigurationError) as caught:
-                server.try_claim(0)
+        with (
+            mock.patch.object(sqlite_servers, "fcntl", None),
+            self.assertRaises(ConfigurationError) as caught,
+        ):
+            server.try_claim(0)
         self.assertIn(NO_FCNTL, str(caught.exception))
 
     def test_a_backend_it_cannot_copy(self):
@@ -168,9 +177,12 @@ class PostgreSQLPrivilegeTests(unittest.TestCase):
     def test_the_error_names_the_privilege_and_the_copies_to_make_beforehand(self):
         engine = sa.create_engine(self.url)
         self.addCleanup(engine.dispose)
-        with parallel_run(), self.assertRaises(ConfigurationError) as caught:
-            with isolate(engines=[engine], metadata=metadata):
-                pass
+        with (
+            parallel_run(),
+            self.assertRaises(ConfigurationError) as caught,
+            isolate(engines=[engine], metadata=metadata),
+        ):
+            pass
         message = str(caught.exception)
         self.assertIn(NO_CREATEDB, message)
         self.assertIn(f"ALTER ROLE {self.role} CREATEDB", message)
@@ -205,9 +217,14 @@ class MySQLPrivilegeTests(unittest.TestCase):
                 connection.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
 
         self.addCleanup(drop_user)
-        engine = sa.create_engine(base.set(username=user, password=None, database=f"{base.database}_nopriv"))
+        engine = sa.create_engine(
+            base.set(username=user, password=None, database=f"{base.database}_nopriv")
+        )
         self.addCleanup(engine.dispose)
-        with parallel_run(), self.assertRaises(ConfigurationError) as caught:
-            with isolate(engines=[engine], metadata=metadata):
-                pass
+        with (
+            parallel_run(),
+            self.assertRaises(ConfigurationError) as caught,
+            isolate(engines=[engine], metadata=metadata),
+        ):
+            pass
         self.assertIn(NO_CREATE_MYSQL, str(caught.exception))

@@ -71,7 +71,7 @@ def follow_copies(
         # Locks taken in one order by every process: no two wait on each other.
         for key in sorted(groups, key=repr):
             server = server_for(groups[key][0])
-            copy = server.copy_name(worker.xdist_worker() or server.claimed_slot())
+            copy = server.copy_name(worker.name_for(server.claimed_slot))
             locks.enter_context(server.creating())
             recorded = server.fingerprint_of(copy)
             fresh = recorded is not None and fingerprint in (None, recorded)

@@ -16,7 +16,6 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from ...errors import ConfigurationError
 from .servers import CannotCreateDatabases, Server
 
 _MARK = "flask_txtest copy, schema "
@@ -39,7 +38,8 @@ class MySQL(Server):
         if self._slot_connection is None:
             self._slot_connection = self._admin.connect()
         query = sa.text("SELECT GET_LOCK(:name, 0)")
-        return self._slot_connection.scalar(query, {"name": f"{self._lock}:{slot}"}) == 1
+        claimed = self._slot_connection.scalar(query, {"name": f"{self._lock}:{slot}"})
+        return bool(claimed == 1)
 
     def release(self) -> None:
         super().release()
@@ -63,7 +63,9 @@ class MySQL(Server):
     def fingerprint_of(self, copy: str) -> str | None:
         with self._admin.connect() as connection:
             try:
-                query = "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :n"
+                query = (
+                    "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :n"
+                )
                 row = connection.execute(sa.text(query), {"n": copy}).first()
             except sa.exc.DBAPIError:  # no SCHEMA_COMMENT (MySQL): an unknown fingerprint
                 exists = connection.execute(
@@ -85,12 +87,11 @@ class MySQL(Server):
                     raise self._no_privilege(copy) from error
                 raise
             comment = f"{_MARK}{fingerprint}".replace("'", "")
-            try:
+            # MySQL has no database comments: its copies are remade on every run.
+            with contextlib.suppress(sa.exc.DBAPIError):
                 connection.exec_driver_sql(
                     f"ALTER DATABASE {self._quote(copy)} COMMENT = '{comment}'"
                 )
-            except sa.exc.DBAPIError:
-                pass  # MySQL has no database comments: the copy is remade next run
 
     def _no_privilege(self, copy: str) -> CannotCreateDatabases:
         user = self.url.username or "the test user"

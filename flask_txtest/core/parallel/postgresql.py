@@ -17,7 +17,6 @@ import zlib
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from ...errors import ConfigurationError
 from .servers import CannotCreateDatabases, Server
 
 MAINTENANCE_DATABASE = "postgres"

@@ -22,12 +22,19 @@ from .servers import Server
 
 
 class Following:
-    """One engine pointed at one copy, and how to point it back."""
+    """One engine pointed at one copy, and how to point it back.
+
+    It holds the engine weakly (it is the value of a ``WeakKeyDictionary`` keyed by the
+    engine): an app dropped by its tests must take its engines and their pooled
+    connections with it.
+    """
 
     def __init__(self, engine: sa.Engine, server: Server, copy: str) -> None:
         self.server = server
         self.copy = copy
-        self.engine = engine
+        self._engine = weakref.ref(engine)
+        where = safe_url(engine)
+        driver = engine.dialect.driver
 
         def on_do_connect(
             dialect: t.Any, record: t.Any, cargs: list[t.Any], cparams: dict[str, t.Any]
@@ -39,11 +46,11 @@ class Following:
             dbapi_connection.rollback()  # the question opened a transaction on some drivers
             if reached != copy:
                 raise ConfigurationError(
-                    f"{safe_url(engine)} was pointed at its copy {copy!r} for this process, "
-                    f"but its new connection reached {reached!r}: the driver "
-                    f"({engine.dialect.driver}) did not take the database name flask_txtest "
-                    "gave it. Run this suite in one process, or give each process its own "
-                    "database in the app's configuration and set TXTEST_PARALLEL=0."
+                    f"{where} was pointed at its copy {copy!r} for this process, but its "
+                    f"new connection reached {reached!r}: the driver ({driver}) did not "
+                    "take the database name flask_txtest gave it. Run this suite in one "
+                    "process, or give each process its own database in the app's "
+                    "configuration and set TXTEST_PARALLEL=0."
                 )
 
         self._listeners = (("do_connect", on_do_connect), ("connect", on_connect))
@@ -55,10 +62,13 @@ class Following:
 
     def stop(self) -> None:
         """Point the engine at its main database again (its listeners removed)."""
+        engine = self._engine()
+        if engine is None:
+            return
         for name, listener in self._listeners:
-            if event.contains(self.engine, name, listener):
-                event.remove(self.engine, name, listener)
-        self.engine.dispose(close=not self.engine.dialect.is_async)
+            if event.contains(engine, name, listener):
+                event.remove(engine, name, listener)
+        engine.dispose(close=not engine.dialect.is_async)
 
 
 _following: weakref.WeakKeyDictionary[sa.Engine, Following] = weakref.WeakKeyDictionary()

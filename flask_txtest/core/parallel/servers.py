@@ -9,7 +9,6 @@ machines sharing the database server never take the same copy.
 from __future__ import annotations
 
 import abc
-import collections.abc as cabc
 import contextlib
 import typing as t
 
@@ -102,7 +101,7 @@ class Server(abc.ABC):
         """Give up the claimed slot (it is given up anyway when the process ends)."""
         self._slot = None
 
-    def forget_locks(self) -> None:
+    def forget_locks(self) -> None:  # noqa: B027 - most servers leave nothing behind
         """Remove what the locks left behind (SQLite's lock files); for cleaning up."""
 
     def is_copy_name(self, name: str) -> bool:

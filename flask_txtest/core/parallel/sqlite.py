@@ -115,9 +115,11 @@ class SQLite(Server):
 
     def drop(self, copy: str) -> None:
         target = self._file(copy)
-        for path in (target, self._sidecar(copy), *(
-            target.with_name(target.name + end) for end in ("-wal", "-shm", "-journal")
-        )):
+        for path in (
+            target,
+            self._sidecar(copy),
+            *(target.with_name(target.name + end) for end in ("-wal", "-shm", "-journal")),
+        ):
             path.unlink(missing_ok=True)
 
     def forget_locks(self) -> None:

@@ -2,11 +2,13 @@
 
 pytest-xdist names its worker processes in ``PYTEST_XDIST_WORKER`` (``gw0``, ``gw1``,
 numbered across every host of the session); any other runner opts in with
-``TXTEST_PARALLEL=1``, and each process then claims a free slot on the database server.
+``TXTEST_PARALLEL=1``, and each process then claims a free slot on the database server
+(under xdist too, for sessions that share a server: each has its own ``gw0``).
 """
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import multiprocessing
 import os
 
@@ -36,6 +38,16 @@ def declined() -> bool:
 def enabled() -> bool:
     """Whether this process works on copies of the databases."""
     return xdist_worker() is not None or slots_requested()
+
+
+def name_for(claim_slot: cabc.Callable[[], str]) -> str:
+    """The suffix of this process's copies: a claimed slot under ``TXTEST_PARALLEL=1``
+    (also under xdist: two xdist sessions sharing a server both have a ``gw0``), else the
+    xdist worker id."""
+    xdist = xdist_worker()
+    if xdist is not None and not slots_requested():
+        return xdist
+    return claim_slot()
 
 
 def drop_at_exit() -> bool:
