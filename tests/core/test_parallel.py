@@ -3,7 +3,8 @@
 
 Its tests assert literal ids (``reset_sequences``; not on MariaDB, which cannot reset
 AUTO_INCREMENT) and every test writes the same UNIQUE names, through ``db.session``, a
-bind and an extra engine: two processes on one database would block each other and
+bind and an extra engine (TestCases, and under pytest the plugin's fixtures too): two
+processes on one database would block each other and
 take each other's ids. Each run is a real subprocess of the real runners; afterwards
 fresh connections check that the main databases and every copy are empty, that a
 second run reuses the copies (a probe table put into each copy survives it) and that a
@@ -39,6 +40,10 @@ COMMANDS = [
     if line.strip() and not line.startswith("#")
 ]
 PYTEST_N2, UNITTEST_PARALLEL_J2, CLEANUP = COMMANDS
+
+#: The example's TestCases (both runners), and its plugin-fixture tests (pytest only).
+UNITTEST_TESTS = 21
+PYTEST_TESTS = UNITTEST_TESTS + 3
 
 CHOSEN = {
     name.strip()
@@ -131,7 +136,9 @@ class ParallelRuns(unittest.TestCase):
             argv, cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=300, check=False
         )
 
-    def assert_passed(self, run: subprocess.CompletedProcess[str], tests: int = 21) -> None:
+    def assert_passed(
+        self, run: subprocess.CompletedProcess[str], tests: int = UNITTEST_TESTS
+    ) -> None:
         output = run.stdout + run.stderr
         self.assertEqual(run.returncode, 0, output[-4000:])
         self.assertTrue(
@@ -200,7 +207,7 @@ class ParallelRuns(unittest.TestCase):
     # -- the tests --------------------------------------------------------------------
 
     def test_pytest_xdist_copies_are_made_reused_and_remade_when_the_schema_changes(self):
-        self.assert_passed(self.run_example(PYTEST_N2))
+        self.assert_passed(self.run_example(PYTEST_N2), PYTEST_TESTS)
         expected = {
             "main": [f"{self.main}_gw0", f"{self.main}_gw1"],
             "audit": [f"{self.audit}_gw0", f"{self.audit}_gw1"],
@@ -209,11 +216,11 @@ class ParallelRuns(unittest.TestCase):
         self.assert_all_empty()
 
         self.put_probe(self.all_copies())
-        self.assert_passed(self.run_example(PYTEST_N2))
+        self.assert_passed(self.run_example(PYTEST_N2), PYTEST_TESTS)
         self.assertEqual([n for n in self.all_copies() if not self.has_probe(n)], [], "reused")
         self.assert_all_empty()
 
-        self.assert_passed(self.run_example(PYTEST_N2, FORUM_SCHEMA="2"))
+        self.assert_passed(self.run_example(PYTEST_N2, FORUM_SCHEMA="2"), PYTEST_TESTS)
         self.assertEqual([n for n in self.all_copies() if self.has_probe(n)], [], "remade")
         engine = fresh_engine(self.url(f"{self.main}_gw0"))
         try:
@@ -250,7 +257,7 @@ class ParallelRuns(unittest.TestCase):
         for run in runs:
             output, _ = run.communicate(timeout=300)
             self.assertEqual(run.returncode, 0, output[-4000:])
-            self.assertIn("Ran 21 tests", output)
+            self.assertIn(f"Ran {UNITTEST_TESTS} tests", output)
         self.assertLessEqual(len(self.workers_copies()["main"]), 4)
         self.assert_all_empty()
 
