@@ -4,11 +4,12 @@
 Its tests assert literal ids (``reset_sequences``; not on MariaDB, which cannot reset
 AUTO_INCREMENT) and every test writes the same UNIQUE names, through ``db.session``, a
 bind and an extra engine (TestCases, and under pytest the plugin's fixtures too): two
-processes on one database would block each other and
-take each other's ids. Each run is a real subprocess of the real runners; afterwards
-fresh connections check that the main databases and every copy are empty, that a
-second run reuses the copies (a probe table put into each copy survives it) and that a
-changed schema remakes them (the probe is gone).
+processes on one database would block each other and take each other's ids
+(``test_parallel_units.WithoutCopiesTests`` shows the blocking). Each run is a real
+subprocess of the real runners; afterwards fresh connections check that the main
+databases and every copy are empty, that a second run reuses the copies (a probe table
+put into each copy survives it) and that a changed schema remakes them (the probe is
+gone).
 
 The runs take a while, so ``make test`` runs them on SQLite only;
 ``TXTEST_PARALLEL_BACKENDS=sqlite,postgresql,mysql`` (``make test-parallel``, a section of

@@ -184,3 +184,42 @@ class InProcessTests(unittest.TestCase):
             result = run_case(Case)
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         self.assertRegex(seen[0], rf"^{self.main}_[0-9]+$")
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class WithoutCopiesTests(unittest.TestCase):
+    """The leak copies prevent: two workers' test transactions on one database wait on
+    each other as soon as both write the same UNIQUE value (each test of a suite does)."""
+
+    backend = BACKENDS["sqlite"]
+
+    def test_two_test_transactions_on_one_database_block_each_other(self):
+        url = self.backend.url
+        METADATA.create_all(fresh_engine_for(url))
+        self.addCleanup(lambda: METADATA.drop_all(fresh_engine_for(url)))
+        first, second = fresh_engine_for(url), fresh_engine_for(url)
+        self.addCleanup(first.dispose)
+        self.addCleanup(second.dispose)
+        with first.connect() as one, second.connect() as other:
+            one.begin()
+            one.execute(NOTES.insert().values(text="alice"))  # worker 1's test, still open
+            other.begin()
+            _short_lock_wait(other)
+            with self.assertRaises(sa.exc.OperationalError) as caught:
+                other.execute(NOTES.insert().values(text="alice"))  # worker 2's test
+            self.assertRegex(str(caught.exception), "(?i)lock")
+            other.rollback()
+            one.rollback()
+
+
+def fresh_engine_for(url: str) -> sa.Engine:
+    connect_args = {"timeout": 0} if url.startswith("sqlite") else {}
+    return sa.create_engine(url, poolclass=sa.NullPool, connect_args=connect_args)
+
+
+def _short_lock_wait(connection: sa.Connection) -> None:
+    backend = connection.dialect.name
+    if backend == "postgresql":
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+    elif backend in ("mysql", "mariadb"):
+        connection.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 1")
