@@ -262,6 +262,10 @@ class ParallelRuns(unittest.TestCase):
         self.assertLessEqual(len(self.workers_copies()["main"]), 4)
         self.assert_all_empty()
 
+    def test_txtest_drop_databases_leaves_no_copy(self):
+        self.assert_passed(self.run_example(f"{PYTEST_N2} --txtest-drop-databases"), PYTEST_TESTS)
+        self.assertEqual(self.all_copies(), [])
+
     def test_the_cleanup_command_drops_every_copy(self):
         self.assert_passed(self.run_example(UNITTEST_PARALLEL_J2))
         self.assertNotEqual(self.all_copies(), [])

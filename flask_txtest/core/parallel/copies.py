@@ -131,11 +131,16 @@ def _follow(plan: _Plan, name: str) -> None:
 
 
 def drop_my_copies() -> None:
-    """Drop the copies this process used (``TXTEST_DROP_DATABASES=1``, at its end)."""
+    """Drop the copies this process used (``TXTEST_DROP_DATABASES=1``, at its end), and
+    the template once no copy made from it is left."""
     for copy, server in list(_mine.items()):
         stop_following(server)
-        server.drop(copy)
-        log.info("flask_txtest: dropped %s", copy)
+        with server.creating():
+            server.drop(copy)
+            log.info("flask_txtest: dropped %s", copy)
+            template = server.copy_name(TEMPLATE)
+            if not [name for name in server.existing_copies() if name != template]:
+                server.drop(template)
         del _mine[copy]
 
 
