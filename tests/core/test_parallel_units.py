@@ -223,3 +223,25 @@ def _short_lock_wait(connection: sa.Connection) -> None:
         connection.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
     elif backend in ("mysql", "mariadb"):
         connection.exec_driver_sql("SET SESSION innodb_lock_wait_timeout = 1")
+
+
+class FailedSchemaStepTests(unittest.TestCase):
+    def test_a_failing_schema_step_leaves_no_engine_on_a_half_made_template(self):
+        from flask_txtest.core.parallel.redirect import copy_of
+
+        url = f"sqlite:///{TMP / 'test_parallel_failing_step.db'}"
+        drop_copies(url)
+        self.addCleanup(drop_copies, url)
+        engine = sa.create_engine(url)
+        self.addCleanup(engine.dispose)
+
+        def broken_migration() -> None:
+            raise RuntimeError("migration 42 failed")
+
+        with (
+            parallel_run(),
+            self.assertRaisesRegex(RuntimeError, "migration 42"),
+            isolate(engines=[engine], metadata=METADATA, create_schema=broken_migration),
+        ):
+            pass
+        self.assertIsNone(copy_of(engine))

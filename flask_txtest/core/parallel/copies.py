@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ...errors import ConfigurationError
 from ..urls import is_memory_sqlite, safe_url, server_database_key
 from . import worker
-from .redirect import copy_of, follow, stop_following
+from .redirect import copy_of, follow, stop_following, unfollow
 from .servers import TEMPLATE, CannotCreateDatabases, Server, server_for
 
 log = logging.getLogger("flask_txtest.parallel")
@@ -66,6 +66,22 @@ def follow_copies(
     groups: dict[tuple[object, ...], list[sa.Engine]] = {}
     for engine in pending:
         groups.setdefault(server_database_key(engine), []).append(engine)
+    try:
+        _make_and_follow(groups, fingerprint, schema_step)
+    except BaseException:
+        # A failed step (a broken migration) leaves no engine on a half-made template:
+        # the next test tries again, and fails with the same error.
+        for engine in pending:
+            unfollow(engine)
+        raise
+    return pending
+
+
+def _make_and_follow(
+    groups: dict[tuple[object, ...], list[sa.Engine]],
+    fingerprint: str | None,
+    schema_step: cabc.Callable[[], None] | None,
+) -> None:
     with contextlib.ExitStack() as locks:
         plans = []
         # Locks taken in one order by every process: no two wait on each other.
@@ -89,7 +105,6 @@ def follow_copies(
             plan.server.make_copy(plan.copy, fingerprint or "", source)
             _follow(plan, plan.copy)
             log.info("flask_txtest: made %s from %s", plan.copy, source)
-    return pending
 
 
 def _prepare(plan: _Plan, fingerprint: str | None) -> bool:

@@ -91,6 +91,13 @@ def copy_of(engine: sa.Engine) -> str | None:
     return None if following is None else following.copy
 
 
+def unfollow(engine: sa.Engine) -> None:
+    """Point ``engine`` at its main database again."""
+    following = _following.pop(engine, None)
+    if following is not None:
+        following.stop()
+
+
 def stop_following(server: Server) -> None:
     """Point every engine that reached a copy of ``server``'s database back at it."""
     for engine, following in list(_following.items()):
