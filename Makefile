@@ -9,7 +9,8 @@ OLDEST := .venv-oldest
 OLDEST_PINS := 'flask==2.3.*' 'flask-sqlalchemy==3.0.*' 'sqlalchemy[asyncio]==2.0.*' 'asgiref==3.7.*'
 DRIVERS := 'psycopg[binary]>=3.1' 'asyncpg>=0.29' 'pymysql>=1.1' 'aiomysql>=0.2' \
 	'aiosqlite>=0.20' cryptography pytest 'hypothesis>=6.100' \
-	'pytest-asyncio>=1.0' 'anyio>=4' 'fastapi>=0.110' 'httpx>=0.27'
+	'pytest-asyncio>=1.0' 'anyio>=4' 'fastapi>=0.110' 'httpx>=0.27' \
+	'pytest-xdist>=3.5' 'unittest-parallel>=1.6'
 
 LINT_DIRS := $(wildcard flask_txtest tests examples benchmarks)
 
@@ -22,7 +23,8 @@ ifeq ($(PYTHON),$(VENV)/bin/python)
 TEST_DEPS := venv
 endif
 
-.PHONY: venv test demo lint docs matrix check-wheel bench bench-class-data profile clean distclean
+.PHONY: venv test demo lint docs matrix check-wheel bench bench-class-data profile clean distclean \
+	test-parallel bench-parallel
 
 venv: $(VENV)/.stamp
 
@@ -33,6 +35,12 @@ $(VENV)/.stamp: pyproject.toml $(PKG_MARKER)
 
 test: $(TEST_DEPS)
 	PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(PYTHON) tests/run_tests.py $(ARGS)
+
+# The parallel runs' tests on every backend (make test runs them on SQLite only): the
+# forum example under pytest -n 2 and TXTEST_PARALLEL=1 unittest-parallel -j 2.
+test-parallel: $(TEST_DEPS)
+	TXTEST_PARALLEL_BACKENDS=sqlite,postgresql,mysql PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" \
+		$(PYTHON) -m unittest -v tests.core.test_parallel
 
 demo: venv
 	$(VENV)/bin/python -m unittest discover -s examples/todo_app -t examples -v
@@ -63,6 +71,11 @@ profile: venv
 # Class data vs rows made per test, and the cost of reset_sequences (docs/performance.md).
 bench-class-data: venv
 	$(VENV)/bin/python benchmarks/bench_class_data.py
+
+# One process against two: pytest -n 0 / -n 2, unittest / unittest-parallel -j 2, on
+# SQLite, PostgreSQL and MariaDB (docs/performance.md). BENCH_QUICK=1 for a small run.
+bench-parallel: venv
+	$(VENV)/bin/python benchmarks/bench_parallel.py $(ARGS)
 
 $(VENV)/.bench-stamp: $(VENV)/.stamp
 	$(VENV)/bin/python -m pip install -q $(BENCH_DEPS)

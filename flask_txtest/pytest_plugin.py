@@ -35,7 +35,12 @@ from .pytest.fixtures import (
     txtest_isolation,
     txtest_session,
 )
-from .pytest.hooks import pytest_addoption, pytest_collection_modifyitems, pytest_configure
+from .pytest.hooks import (
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_sessionfinish,
+)
 from .pytest.live_server import _txtest_live_servers, txtest_live_server
 from .pytest.project import MissingDbFixture
 
@@ -53,6 +58,7 @@ __all__ = [
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_fixture_setup",
+    "pytest_sessionfinish",
     "txtest_app",
     "txtest_async_client",
     "txtest_async_connection",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import os
 import pathlib
+import re
 import typing as t
 
 import sqlalchemy as sa
@@ -129,6 +130,10 @@ def _database_name(url: sa.URL) -> str:
     return url.database or ""
 
 
+#: The suffix of a parallel run's copy: ``_gw0`` (pytest-xdist) or ``_0`` (a slot).
+_COPY_SUFFIX = re.compile(r"_(gw)?[0-9]+$")
+
+
 def check_test_database(engine: sa.Engine) -> None:
     """Refuse a database whose name does not say it is for tests."""
     url = engine.url
@@ -136,7 +141,9 @@ def check_test_database(engine: sa.Engine) -> None:
         return
     name = _database_name(url)
     allowed = {each.strip() for each in os.environ.get(ALLOW_ENV, "").split(",") if each.strip()}
-    if "test" in name.lower() or name in allowed or "*" in allowed:
+    # A parallel run's copy of an allowed database (name_gw0, name_1) is allowed with it.
+    main_name = _COPY_SUFFIX.sub("", name)
+    if "test" in name.lower() or name in allowed or main_name in allowed or "*" in allowed:
         return
     raise ConfigurationError(
         f"Refusing to run tests on {safe_url(engine)}: the database name {name!r} does not "

@@ -21,6 +21,7 @@ from ..wire.reports import divergence_mode
 from .guards import escaped_commits_error, watch_escapes
 from .isolation import open_outer_transaction
 from .naming import ISOLATE
+from .parallel.copies import follow_copies
 from .patching import pin_engine, pin_sessionmaker, pinned_connection
 from .result import Connections, Isolation
 from .schema import create_missing_tables, default_step, ensure_schema
@@ -35,6 +36,8 @@ def isolate_targets(
     targets: Targets, app: Flask | None = None, divergence: str | None = None
 ) -> cabc.Iterator[Isolation]:
     """Pin ``targets`` to fresh test transactions for the duration of the block."""
+    # Parallel runs: engines no schema step has moved to their copies yet move now.
+    follow_copies(targets.engines.values(), None, None)
     with contextlib.ExitStack() as stack:
         by_database: dict[t.Hashable, sa.Connection] = {}
         connections: Connections[sa.Connection] = Connections()

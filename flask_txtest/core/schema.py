@@ -15,6 +15,8 @@ from ..errors import ConfigurationError
 from .guards import check_rollback_support
 from .naming import Naming
 from .optional_async import run_sync
+from .parallel import fingerprint, worker
+from .parallel.copies import follow_copies
 from .targets import Targets
 from .urls import database_key, is_memory_sqlite, safe_url
 
@@ -56,11 +58,29 @@ def ensure_schema(
     engines = targets.all_engines
     if all(_is_done(step, engine) for engine in engines):
         return
-    with app.app_context():
-        create_schema()
+
+    def run() -> None:
+        with app.app_context():
+            create_schema()
+
+    # Parallel runs: each process's engines move to its copies (made once, reused while
+    # the step's fingerprint is unchanged); the step ran where the copies needed it.
+    step_fingerprint = _fingerprint(targets, step) if worker.enabled() else None
+    for engine in follow_copies(engines, step_fingerprint, run):
+        _check_rollback_support(engine)
+        _mark_done(step, engine)
+    if all(_is_done(step, engine) for engine in engines):
+        return
+    run()
     for engine in engines:
         _check_rollback_support(engine)
         _mark_done(step, engine)
+
+
+def _fingerprint(targets: Targets, step: t.Hashable) -> str:
+    if callable(step):  # an overriding create_schema
+        return fingerprint.of_function(step)
+    return fingerprint.of_metadata(targets.metadatas)
 
 
 def _check_rollback_support(engine: sa.Engine) -> None:
