@@ -294,4 +294,4 @@ for _name in ("sqlite", "postgresql", "mysql"):
     elif _reason is not None:
         _copy = unittest.skip(f"backend {_name} skipped: {_reason}")(_copy)
     globals()[_copy.__name__] = _copy
-del ParallelRuns
+del ParallelRuns, _copy, _backend, _reason, _name
