@@ -35,8 +35,8 @@ if not MISSING:
     from tests.apps.fastapi_app import STACKS, TABLE, Base, Stack
 
 
-@unittest.skipIf(MISSING, SKIP)
 @on_backends(*SERVERS)
+@unittest.skipIf(MISSING, SKIP)
 class FastAPIRouteTests(unittest.IsolatedAsyncioTestCase):
     backend: t.ClassVar[Backend]
 
@@ -79,8 +79,10 @@ class FastAPIRouteTests(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(count_rows(self.backend.url, TABLE), 1)
 
 
-@unittest.skipUnless(LITE_INSTALLED, LITE_MISSING)
+# on_backends outermost: it makes the copies from the class the skip decorated (under it,
+# the skip would mark a class on_backends has already copied and removed).
 @on_backends(*SERVERS)
+@unittest.skipUnless(LITE_INSTALLED, LITE_MISSING)
 class FlaskAppTests(unittest.IsolatedAsyncioTestCase):
     """``isolate_async(app)``: the app's async engines (Flask-SQLAlchemy-Lite's, found
     without configuration) and its sync side, both rolled back."""

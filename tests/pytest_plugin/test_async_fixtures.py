@@ -66,8 +66,8 @@ class LoopCheck(unittest.TestCase):
             self.assertNotIn(text, run.output)
 
 
-@unittest.skipIf(MISSING, SKIP)
 @on_backends(*SERVERS)
+@unittest.skipIf(MISSING, SKIP)
 class SeedExampleTests(LoopCheck):
     backend: t.ClassVar[Backend]
 
@@ -224,8 +224,8 @@ async def test_under_anyio(txtest_async_client, txtest_async_session):
 """
 
 
-@unittest.skipIf(MISSING, SKIP)
 @on_backends(*SERVERS)
+@unittest.skipIf(MISSING, SKIP)
 class LoopScopeTests(LoopCheck):
     backend: t.ClassVar[Backend]
 
@@ -315,9 +315,10 @@ async def test_starts_clean(txtest_async_session):
 """
 
 
+# on_backends outermost: it copies the class the skips decorated.
+@on_backends(*SERVERS)
 @unittest.skipIf(MISSING, SKIP)
 @unittest.skipUnless(LITE_INSTALLED, LITE_MISSING)
-@on_backends(*SERVERS)
 class LiteAppTests(LoopCheck):
     """A Flask-SQLAlchemy-Lite app with async engines only: found without the ini's
     async options; db.async_session works in the test body (the app context is pushed
