@@ -8,6 +8,14 @@ runs under ``pytest -n 0`` and ``pytest -n 2``, and under ``python -m unittest``
 MariaDB. Each parallel runner runs once with no copies (what making them costs, once)
 and then with the copies in place. Prints wall times and speedups; asserts nothing.
 
+The runs find compiled code as on a developer's machine: ``PYTHONDONTWRITEBYTECODE`` is
+removed from their environment, and a collect-only run first fills the caches (``.pyc``
+files, and pytest's assertion-rewritten test modules and plugins). Two more rows run
+pytest with no bytecode at all (``PYTHONDONTWRITEBYTECODE=1`` and an empty
+``PYTHONPYCACHEPREFIX``), as in a container that sets it: there each process compiles
+every module it imports, and pytest rewrites the test modules and every pytest plugin's
+package, so each xdist worker pays that start-up again (docs/performance.md).
+
 Run: ``make bench-parallel`` (``BENCH_QUICK=1`` for a small run; ``ARGS='--backends
 postgresql --rounds 3'``). The servers come from ``TXTEST_POSTGRESQL_URL`` /
 ``TXTEST_MYSQL_URL``; the benchmark uses databases of its own beside them
@@ -220,6 +228,10 @@ def drop_all(backend: str, urls: tuple[str, str]) -> None:
         engine.dispose()
 
 
+# The variables through which an interpreter finds (or makes) compiled code.
+BYTECODE_VARIABLES = ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+NO_BYTECODE = " (no bytecode cache)"
+
 RUNS = {
     "pytest -n 0": ([sys.executable, "-m", "pytest", "-q", "-n", "0"], {}),
     "pytest -n 2": ([sys.executable, "-m", "pytest", "-q", "-n", "2"], {}),
@@ -255,21 +267,41 @@ def vacuum(urls: tuple[str, str]) -> None:
             target.dispose()
 
 
-def timed(root: pathlib.Path, name: str, urls: tuple[str, str]) -> float:
-    vacuum(urls)
-    argv, extra = RUNS[name]
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("TXTEST_PARALLEL", "PYTEST_XDIST_WORKER")
-    }
+def run_environment(root: pathlib.Path, urls: tuple[str, str], bytecode: bool) -> dict[str, str]:
+    ignored = ("TXTEST_PARALLEL", "PYTEST_XDIST_WORKER", *BYTECODE_VARIABLES)
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(
         PYTHONPATH=os.pathsep.join([str(ROOT), str(root)]),
         BENCH_DATABASE_URL=urls[0],
         BENCH_AUDIT_URL=urls[1],
-        **extra,
     )
+    if not bytecode:
+        env.update(
+            PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="txtest_pyc_")
+        )
+    return env
+
+
+def warm_up(root: pathlib.Path, urls: tuple[str, str]) -> None:
+    """Fill the bytecode caches the timed runs read: every module the suite imports, and
+    pytest's rewritten test modules and plugins."""
+    env = run_environment(root, urls, bytecode=True)
+    argv = [sys.executable, "-m", "pytest", "-q", "--collect-only"]
+    subprocess.run(argv, cwd=root, env=env, capture_output=True, check=True)
+    compile_all = [sys.executable, "-m", "compileall", "-q", str(root), str(ROOT / "flask_txtest")]
+    subprocess.run(compile_all, env=env, capture_output=True, check=True)
+
+
+def timed(root: pathlib.Path, name: str, urls: tuple[str, str]) -> float:
+    vacuum(urls)
+    bytecode = not name.endswith(NO_BYTECODE)
+    argv, extra = RUNS[name.removesuffix(NO_BYTECODE)]
+    env = {**run_environment(root, urls, bytecode), **extra}
     start = time.perf_counter()
     run = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    if not bytecode:
+        shutil.rmtree(env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
     if run.returncode != 0:
         raise SystemExit(f"{name} failed:\n{(run.stdout + run.stderr)[-3000:]}")
     return elapsed
@@ -282,26 +314,36 @@ def measure(backend: str, root: pathlib.Path, rounds: int) -> dict[str, float] |
     try:
         for url in urls:
             drop_copies(url)
+        warm_up(root, urls)
+
+        def best(name: str) -> float:
+            return min(timed(root, name, urls) for _ in range(rounds))
+
         times: dict[str, float] = {}
-        times["pytest -n 0"] = min(timed(root, "pytest -n 0", urls) for _ in range(rounds))
+        times["pytest -n 0"] = best("pytest -n 0")
         times["pytest -n 2, making copies"] = timed(root, "pytest -n 2", urls)
-        times["pytest -n 2"] = min(timed(root, "pytest -n 2", urls) for _ in range(rounds))
-        times["unittest"] = min(timed(root, "unittest", urls) for _ in range(rounds))
+        times["pytest -n 2"] = best("pytest -n 2")
+        times["unittest"] = best("unittest")
         times["unittest-parallel -j 2, making copies"] = timed(root, "unittest-parallel -j 2", urls)
-        times["unittest-parallel -j 2"] = min(
-            timed(root, "unittest-parallel -j 2", urls) for _ in range(rounds)
-        )
+        times["unittest-parallel -j 2"] = best("unittest-parallel -j 2")
+        for name in ("pytest -n 0", "pytest -n 2"):
+            times[name + NO_BYTECODE] = best(name + NO_BYTECODE)
         return times
     finally:
         drop_all(backend, urls)
+
+
+def baseline(name: str) -> str:
+    """The one-process run a run's speedup is measured against."""
+    runner = "pytest -n 0" if name.startswith("pytest") else "unittest"
+    return runner + (NO_BYTECODE if name.endswith(NO_BYTECODE) else "")
 
 
 def report(backend: str, tests: int, times: dict[str, float]) -> None:
     print(f"\n{backend}: {tests} tests, wall time (best of the rounds), speedup over one process")
     print("| run | seconds | speedup |\n|---|---|---|")
     for name, seconds in times.items():
-        base = times["pytest -n 0"] if name.startswith("pytest") else times["unittest"]
-        print(f"| {name} | {seconds:.2f} | {base / seconds:.2f}x |")
+        print(f"| {name} | {seconds:.2f} | {times[baseline(name)] / seconds:.2f}x |")
 
 
 def main(argv: list[str]) -> int:

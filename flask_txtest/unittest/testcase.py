@@ -30,6 +30,34 @@ _APP_SCOPES = ("class", "test")
 class _AppState(t.NamedTuple):
     app: Flask
     targets: Targets
+    #: Whether ``create_app()`` made the app (then it is the case's own, to release when
+    #: its scope ends), rather than an ``app`` attribute shared with other code.
+    made_here: bool
+
+
+def _release(state: _AppState) -> None:
+    """Close the idle pooled connections of an app made for one class (or one test).
+
+    Without this each class's app keeps its pools until the process ends: a suite of
+    many classes held one connection per class per database, past a server's
+    ``max_connections``. Only the app's own engines (bind keys) are disposed: extra
+    engines (``isolate_engines``) are module-level, shared with the other classes. SQLite
+    is left alone: its connections cost no server, and closing an in-memory database's
+    one connection would drop the database, schema and all, under a ``create_app`` that
+    returns the same app each time.
+    """
+    if not state.made_here:
+        return
+    for key, engine in state.targets.engines.items():
+        if (key is None or isinstance(key, str)) and engine.dialect.name != "sqlite":
+            engine.dispose()
+
+
+def _release_class_state(cls: type) -> None:
+    state = cls.__dict__.get("_txtest_class_state")
+    if state is not None:
+        del cls._txtest_class_state  # type: ignore[attr-defined]
+        _release(state)
 
 
 class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin):
@@ -189,15 +217,19 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         if cls.app_scope == "test":
             if "_txtest_app_state" not in self.__dict__:
                 self._txtest_app_state = self._txtest_build_state()
+                self.addCleanup(_release, self._txtest_app_state)  # type: ignore[attr-defined]
             return t.cast(_AppState, self.__dict__["_txtest_app_state"])
         state = cls.__dict__.get("_txtest_class_state")
         if state is None:
             state = self._txtest_build_state()
             cls._txtest_class_state = state  # type: ignore[attr-defined]
+            # Released when the class's tests are done (class cleanups run after
+            # tearDownClass, under unittest and pytest alike).
+            cls.addClassCleanup(_release_class_state, cls)  # type: ignore[attr-defined]
         return t.cast(_AppState, state)
 
     def _txtest_build_state(self) -> _AppState:
-        app = self._txtest_make_app()
+        app, made_here = self._txtest_make_app()
         targets = find_targets(
             app,
             naming=TESTCASE,
@@ -214,17 +246,18 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
                 "TransactionalTestCase does not isolate. Use AsyncTransactionalTestCase "
                 "(or AsyncTransactionalMixin)."
             )
-        return _AppState(app, targets)
+        return _AppState(app, targets, made_here)
 
-    def _txtest_make_app(self) -> Flask:
+    def _txtest_make_app(self) -> tuple[Flask, bool]:
+        """The app, and whether ``create_app()`` made it."""
         cls = type(self)
         name = cls.__qualname__
         given = getattr(cls, "app", None)
         if given is not None and not isinstance(given, property):
-            app = given
+            app, made_here = given, False
             source = f"{name}.app"
         elif type(self).create_app is not TransactionalMixin.create_app:
-            app = self.create_app()
+            app, made_here = self.create_app(), True
             source = f"{name}.create_app()"
         else:
             raise ConfigurationError(
@@ -236,7 +269,7 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
                 f"{source} gave {app!r} (a {type(app).__qualname__}), not a Flask app. "
                 "create_app must return the app, e.g. 'return create_app()'."
             )
-        return app
+        return app, made_here
 
 
 class TransactionalTestCase(TransactionalMixin, unittest.TestCase):

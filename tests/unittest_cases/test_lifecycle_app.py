@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_txtest import ConfigurationError, TransactionalMixin, TransactionalTestCase
-from tests._backends import on_backends
+from flask_txtest.unittest import testcase as testcase_module
+from tests._backends import Backend, fresh_engine, on_backends
 from tests.apps.core_app import (
     CoreChecks,
     CoreNote,
@@ -24,6 +25,7 @@ from tests.apps.core_app import (
     db,
     describe,
     insert_note,
+    make_app,
     run_case,
     run_isolated,
 )
@@ -228,3 +230,88 @@ class ConfigurationErrors(CoreChecks):
         result = run_isolated(self.backend, body, app_scope="module")
         self.assertEqual(len(result.errors), 1, describe(result))
         self.assertIn("app_scope is 'module'; use 'class'", result.errors[0][1])
+
+
+def server_connections(backend: Backend) -> int:
+    """Client connections to the backend's two test databases now, from a fresh one
+    (which does not count itself)."""
+    url = sa.make_url(backend.url)
+    names = [url.database, sa.make_url(backend.other_url or backend.url).database]
+    if backend.dialect == "postgresql":
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname IN (:a, :b) "
+            "AND pid <> pg_backend_pid()"
+        )
+    else:
+        sql = (
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB IN (:a, :b) "
+            "AND ID <> CONNECTION_ID()"
+        )
+    engine = fresh_engine(backend.url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(sa.text(sql), {"a": names[0], "b": names[1]}).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+@on_backends("postgresql", "mysql")
+class PoolsReleased(CoreChecks):
+    """An app made by create_app() for a class (or a test) gives its pooled connections
+    back to the server when its tests are done, not when the process ends: a suite of
+    many classes held one connection per class per database, past max_connections."""
+
+    def make_cases(
+        self, scope: str, count: int, apps: list[Flask]
+    ) -> list[type[TransactionalTestCase]]:
+        backend = self.backend
+
+        class Made(TransactionalTestCase):
+            app_scope = scope
+
+            def create_app(self) -> Flask:
+                apps.append(make_app(backend))  # a new app, with pools of its own
+                return apps[-1]
+
+            def test_writes_both_databases(self) -> None:
+                self.client.post("/notes", data={"title": "one"})
+                self.session.add(CoreOtherNote(title="other"))
+                self.session.commit()
+
+            def test_reads(self) -> None:
+                self.assertEqual(count_notes(), 0)
+
+        # Distinct classes, all kept alive (as a suite's module-level classes are).
+        return [type(f"Made{n}", (Made,), {}) for n in range(count)]
+
+    def run_cases(self, scope: str) -> int:
+        """Run six classes; return how many more connections the server has after."""
+        apps: list[Flask] = []
+        before = server_connections(self.backend)
+        try:
+            for case in self.make_cases(scope, 6, apps):
+                self.assertPassed(run_case(case))
+            return server_connections(self.backend) - before
+        finally:
+            for app in apps:
+                with app.app_context():
+                    for engine in db.engines.values():
+                        engine.dispose()
+            self.assertClean()
+
+    def test_class_scope(self) -> None:
+        self.assertLessEqual(self.run_cases("class"), 1)
+
+    def test_test_scope(self) -> None:
+        self.assertLessEqual(self.run_cases("test"), 1)
+
+    def test_leak_without_the_release(self) -> None:
+        # The same classes with the release switched off keep their connections.
+        release = testcase_module._release
+        testcase_module._release = lambda state: None
+        try:
+            self.assertGreaterEqual(self.run_cases("class"), 6)
+        finally:
+            testcase_module._release = release
