@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from ..client import make_test_client
 from ..core.app_config import restored_config
 from ..core.isolate import isolating
+from ..core.isolation import mark_test_over
 from ..core.result import Isolation
 from ..core.targets import session_for
 from ..errors import ConfigurationError
@@ -79,6 +80,8 @@ def txtest_isolation(request: pytest.FixtureRequest, txtest_app: Flask) -> cabc.
             # A session made before the test connects again, through the pinned engine.
             session.close()
             stack.callback(session.close)
+        # Last, so that it runs first, after the test and the fixtures that use this one.
+        stack.callback(mark_test_over, list(isolation.connections.values()))
         yield isolation
 
 

@@ -17,6 +17,7 @@ from flask import has_app_context
 from ..async_client import AsyncClient, make_sync_client_for_async_test
 from ..core.async_isolation import isolate_async_targets
 from ..core.class_transaction.async_layer import app_context_on_loop
+from ..core.isolation import mark_test_over
 from ..core.specs import AsyncEngineSpec, AsyncSessionFactorySpec
 from .async_class_data import (
     async_class_layers_ended_after,
@@ -120,6 +121,8 @@ class AsyncTransactionalMixin(TransactionalMixin):
             session = targets.async_sessionmakers[0]()
             stack.push_async_callback(session.close)
             self.session = session
+        # Last, so that it runs first, once the test's own code is done.
+        stack.callback(mark_test_over, list(isolation.connections.values()))
 
     def _txtest_requires_sync_engines(self) -> bool:
         return False

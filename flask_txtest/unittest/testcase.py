@@ -13,6 +13,7 @@ from flask import Flask
 from ..client import LazyTestClient
 from ..core.app_config import restored_config
 from ..core.isolate import isolate_targets
+from ..core.isolation import mark_test_over
 from ..core.result import Isolation
 from ..core.schema import create_missing_tables, default_step, ensure_schema
 from ..core.specs import EngineSpec, SessionFactorySpec
@@ -181,6 +182,8 @@ class TransactionalMixin(ClassDataMixin, QueryAssertionsMixin, FlaskTestingMixin
         self._txtest_expose(stack, isolation)
         self._txtest_record_templates(stack, state.app)
         self._txtest_reset_sequences(stack, isolation)
+        # Last, so that it runs first, once the test's own code is done.
+        stack.callback(mark_test_over, list(isolation.connections.values()))
 
     def _txtest_push_contexts(self, stack: contextlib.ExitStack, app: Flask) -> None:
         """The contexts the test runs in, popped when ``stack`` closes: an app context."""

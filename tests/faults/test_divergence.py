@@ -14,7 +14,13 @@ import warnings
 
 import sqlalchemy as sa
 
-from flask_txtest import ConfigurationError, DivergenceWarning, IsolationError, isolate
+from flask_txtest import (
+    ConfigurationError,
+    DivergenceWarning,
+    IsolationError,
+    TransactionalTestCase,
+    isolate,
+)
 from tests._backends import on_backends
 from tests.faults._support import (
     FaultChecks,
@@ -24,6 +30,9 @@ from tests.faults._support import (
     committed,
     db,
     insert_item,
+    on_app,
+    problems,
+    run_case,
 )
 
 
@@ -92,6 +101,65 @@ class WhatOneConnectionCannotReproduce(FaultChecks):
             "the test fails where one connection cannot reproduce what production would do",
             str(refused.exception),
         )
+
+
+def flush_then_request(test: TransactionalTestCase) -> None:
+    test.session.add(FaultItem(title="the test's, flushed"))
+    test.session.flush()
+    test.assertEqual(test.client.post("/items", data={"title": "a view's"}).status_code, 201)
+
+
+@on_backends("sqlite", "postgresql", "mysql")
+class NothingObservesTheTestsEnd(FaultChecks):
+    """A session flushed without committing, then a request committed: the session's
+    close in the library's own teardown (the app context's pop) rolls back both on the
+    one connection, but nothing runs after it to see that, so the test passes. The same
+    rollback while the test still runs is still refused. On SQLite the test fails: in
+    production the request's commit waits for the session's write lock."""
+
+    def test_a_flushed_session_and_a_committing_request_pass(self) -> None:
+        result = run_case(on_app(self.backend, test_it=flush_then_request))
+        self.assertEqual(result.testsRun, 1)
+        if self.backend.dialect == "sqlite":
+            self.assertEqual(len(result.errors), 1, problems(result))
+            self.assertIn("This interleaving cannot be reproduced", result.errors[0][1])
+        else:
+            self.assertEqual(problems(result), [])
+        self.assertEqual(committed(self.backend), 0)
+
+    def test_sqlite_production_cannot_commit_the_request(self) -> None:
+        if self.backend.dialect != "sqlite":
+            self.skipTest("PostgreSQL and MariaDB lock rows, not the database")
+        app = app_for(self.backend)
+        with app.app_context():
+            db.session.add(FaultItem(title="the test's, flushed"))
+            db.session.flush()
+            other = sa.create_engine(self.backend.url, connect_args={"timeout": 0.2})
+            try:
+                locked = self.assertRaisesRegex(sa.exc.OperationalError, "database is locked")
+                with locked, other.begin() as connection:
+                    connection.execute(insert_item("a view's"))
+            finally:
+                other.dispose()
+                db.session.rollback()
+        self.assertEqual(committed(self.backend), 0)
+
+    def test_the_same_rollback_inside_the_test_is_still_refused(self) -> None:
+        def test_flush_request_rollback(test: TransactionalTestCase) -> None:
+            test.session.add(FaultItem(title="the test's, flushed"))
+            test.session.flush()
+            test.client.post("/items", data={"title": "a view's"})
+            test.session.rollback()
+
+        result = run_case(
+            on_app(self.backend, test_flush_request_rollback=test_flush_request_rollback)
+        )
+        # Raised at the rollback, and again when the test ends.
+        self.assertEqual(len(result.errors), 2, problems(result))
+        self.assertIn("line", result.errors[0][1])
+        self.assertIn("test.session.rollback()", result.errors[0][1])
+        self.assertIn("This interleaving cannot be reproduced", result.errors[0][1])
+        self.assertEqual(committed(self.backend), 0)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from ...errors import ConfigurationError
 from ..urls import is_memory_sqlite, safe_url, server_database_key
 from . import worker
+from .alone import claim_databases
 from .redirect import copy_of, follow, stop_following, unfollow
 from .servers import TEMPLATE, CannotCreateDatabases, Server, server_for
 
@@ -160,19 +161,21 @@ def drop_my_copies() -> None:
 
 
 def _check_alone(engines: list[sa.Engine]) -> None:
-    """A worker of a parallel runner not told to use copies would share the databases."""
+    """A process without copies must be alone on its databases: a worker of a parallel
+    runner not told to use copies shares them with its siblings, and any other test
+    process on them now is refused by the claim (``alone``)."""
     global _checked_alone
-    if _checked_alone:
-        return
-    _checked_alone = True
-    shared = [e for e in engines if not is_memory_sqlite(e.url)]
-    if shared and worker.looks_like_a_parallel_worker():
-        raise ConfigurationError(
-            f"This process is a worker of a parallel runner (unittest-parallel, a "
-            f"multiprocessing pool), and its sibling processes run tests on the same "
-            f"database, {safe_url(shared[0])}: their transactions block each other, "
-            "deadlock, and take each other's ids. Set TXTEST_PARALLEL=1 so that each "
-            "process works on a copy of its own (e.g. 'TXTEST_PARALLEL=1 unittest-parallel "
-            "-j 2'); or, if each process already has a database of its own, "
-            "TXTEST_PARALLEL=0."
-        )
+    if not _checked_alone:
+        _checked_alone = True
+        shared = [e for e in engines if not is_memory_sqlite(e.url)]
+        if shared and worker.looks_like_a_parallel_worker():
+            raise ConfigurationError(
+                f"This process is a worker of a parallel runner (unittest-parallel, a "
+                f"multiprocessing pool), and its sibling processes run tests on the same "
+                f"database, {safe_url(shared[0])}: their transactions block each other, "
+                "deadlock, and take each other's ids. Set TXTEST_PARALLEL=1 so that each "
+                "process works on a copy of its own (e.g. 'TXTEST_PARALLEL=1 "
+                "unittest-parallel -j 2'); or, if each process already has a database of "
+                "its own, TXTEST_PARALLEL=0."
+            )
+    claim_databases(engines)

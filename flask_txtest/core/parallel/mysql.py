@@ -19,6 +19,8 @@ from sqlalchemy.pool import NullPool
 from .servers import CannotCreateDatabases, Server
 
 _MARK = "flask_txtest copy, schema "
+#: The slot number of a process's claim on the main database (``alone``).
+_ALONE = -2
 
 
 class MySQL(Server):
@@ -40,6 +42,31 @@ class MySQL(Server):
         query = sa.text("SELECT GET_LOCK(:name, 0)")
         claimed = self._slot_connection.scalar(query, {"name": f"{self._lock}:{slot}"})
         return bool(claimed == 1)
+
+    def claim_alone(self, owner: str) -> bool:
+        if not self.try_claim(_ALONE):
+            return False
+        # The holder is named by a second lock its session takes: ``claim_held_by``
+        # compares the sessions holding the two (GET_LOCK names cannot be listed).
+        assert self._slot_connection is not None
+        query = sa.text("SELECT GET_LOCK(:name, 0)")
+        self._slot_connection.execute(query, {"name": self._owner_lock(owner)})
+        return True
+
+    def claim_held_by(self, owners: cabc.Sequence[str]) -> bool:
+        query = sa.text("SELECT IS_USED_LOCK(:name)")
+        with self._admin.connect() as connection:
+            holder = connection.scalar(query, {"name": f"{self._lock}:{_ALONE}"})
+            if holder is None:
+                return False
+            return any(
+                connection.scalar(query, {"name": self._owner_lock(owner)}) == holder
+                for owner in owners
+            )
+
+    def _owner_lock(self, owner: str) -> str:
+        digest = hashlib.sha1(f"{self.main}:{owner}".encode()).hexdigest()[:24]
+        return f"flask_txtest:{digest}:holder"
 
     def release(self) -> None:
         super().release()

@@ -23,6 +23,10 @@ MAINTENANCE_DATABASE = "postgres"
 _MARK = "flask_txtest copy, schema "
 #: Lock key 2 of the lock that serializes schema steps and copies of one database.
 _CREATING = -1
+#: Lock key 2 of a process's claim on the main database (``alone``).
+_ALONE = -2
+#: The application_name of the session that holds a claim, before its owner.
+_HOLDER = "flask_txtest claim by "
 
 
 class PostgreSQL(Server):
@@ -43,6 +47,31 @@ class PostgreSQL(Server):
             self._slot_connection = self._admin.connect()
         query = sa.text("SELECT pg_try_advisory_lock(:key, :slot)")
         return bool(self._slot_connection.scalar(query, {"key": self._key, "slot": slot}))
+
+    def claim_alone(self, owner: str) -> bool:
+        if not self.try_claim(_ALONE):
+            return False
+        # The holder is named by its session's application_name (pg_stat_activity).
+        assert self._slot_connection is not None
+        name = {"name": f"{_HOLDER}{owner}"}
+        self._slot_connection.execute(
+            sa.text("SELECT set_config('application_name', :name, false)"), name
+        )
+        return True
+
+    def claim_held_by(self, owners: cabc.Sequence[str]) -> bool:
+        # Two-int advisory locks show as classid = key 1, objid = key 2, objsubid = 2,
+        # the keys as unsigned oids.
+        query = sa.text(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+            "AND l.classid::int8 = :key AND l.objid::int8 = :slot "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        keys = {"key": self._key & 0xFFFFFFFF, "slot": _ALONE & 0xFFFFFFFF}
+        with self._admin.connect() as connection:
+            holders = [str(name) for name in connection.scalars(query, keys)]
+        return any(holder.removeprefix(_HOLDER) in owners for holder in holders)
 
     def release(self) -> None:
         super().release()

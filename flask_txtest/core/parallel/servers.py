@@ -9,6 +9,7 @@ machines sharing the database server never take the same copy.
 from __future__ import annotations
 
 import abc
+import collections.abc as cabc
 import contextlib
 import typing as t
 
@@ -97,6 +98,15 @@ class Server(abc.ABC):
     def connected_to(self, dbapi_connection: t.Any) -> str:
         """The database a fresh DBAPI connection reached (asked of the server)."""
 
+    def claim_alone(self, owner: str) -> bool:
+        """Take the claim on the main database for the life of the process, naming
+        ``owner`` as its holder; False if another session holds it."""
+        return True
+
+    def claim_held_by(self, owners: cabc.Sequence[str]) -> bool:
+        """Whether the claim on the main database is held by one of ``owners``."""
+        return False
+
     def release(self) -> None:
         """Give up the claimed slot (it is given up anyway when the process ends)."""
         self._slot = None
@@ -155,9 +165,11 @@ def _make(url: sa.URL) -> Server:
 def release_all() -> None:
     """Give up every slot this process claimed and forget the servers (for a process
     that runs several suites one after another, such as flask_txtest's own tests)."""
+    from .alone import forget_claims
     from .redirect import stop_following
 
     for server in list(_servers.values()):
         stop_following(server)
         server.release()
     _servers.clear()
+    forget_claims()
