@@ -124,16 +124,13 @@ def mark_test_over(connections: t.Iterable[t.Any]) -> None:
     What the library's teardown does on ``connections`` (test connections, sync or
     async) after this, closing the sessions and popping the contexts it pushed, is not
     reported as a divergence: nothing runs after it to observe the database, whose
-    transaction is rolled back whole next. Registered as the last step of a test's
-    set-up, so that it runs first in its teardown.
+    transaction is rolled back whole next (SQLite excepted: ``ConnectionState.report``).
+    Registered as the last step of a test's set-up, so that it runs first in its
+    teardown.
     """
     for connection in connections:
-        connection = getattr(connection, "sync_connection", None) or connection
-        state = state_of(connection)
-        # Not on SQLite: there the other unit could not have committed at all while the
-        # session held uncommitted writes (one writer per database: production's request
-        # fails with "database is locked"), so the test must fail, at the latest here.
-        if state is not None and connection.dialect.name != "sqlite":
+        state = state_of(getattr(connection, "sync_connection", None) or connection)
+        if state is not None:
             state.test_over = True
 
 

@@ -70,6 +70,19 @@ def unreproducible(divergence: Divergence) -> IsolationError:
     )
 
 
+def waited_for_the_writer(divergence: Divergence) -> IsolationError:
+    """SQLite, seen at the test's end: another unit committed while a unit held writes."""
+    unit = divergence.unit.label
+    others = " and ".join(other.label for other in divergence.others) or "another unit of work"
+    return IsolationError(
+        f"On SQLite, {others} committed while {unit} held writes it had not committed. "
+        "SQLite lets one connection write at a time: in production that commit would "
+        f"wait for {unit}'s write lock and fail with 'database is locked'; here both run "
+        f"on the one test connection, so the test would pass where production fails. "
+        f"Commit {unit} (or roll it back) before {others} writes."
+    )
+
+
 def describe(divergence: Divergence) -> str:
     """What happened to which two units of work, and what to do."""
     unit = divergence.unit.label
