@@ -55,14 +55,17 @@ class MySQL(Server):
 
     def claim_held_by(self, owners: cabc.Sequence[str]) -> bool:
         query = sa.text("SELECT IS_USED_LOCK(:name)")
-        with self._admin.connect() as connection:
-            holder = connection.scalar(query, {"name": f"{self._lock}:{_ALONE}"})
-            if holder is None:
-                return False
-            return any(
-                connection.scalar(query, {"name": self._owner_lock(owner)}) == holder
-                for owner in owners
-            )
+        if self._slot_connection is None:
+            self._slot_connection = self._admin.connect()
+        # On the slot connection claim_alone opened: no connection more per process.
+        connection = self._slot_connection
+        holder = connection.scalar(query, {"name": f"{self._lock}:{_ALONE}"})
+        if holder is None:
+            return False
+        return any(
+            connection.scalar(query, {"name": self._owner_lock(owner)}) == holder
+            for owner in owners
+        )
 
     def _owner_lock(self, owner: str) -> str:
         digest = hashlib.sha1(f"{self.main}:{owner}".encode()).hexdigest()[:24]

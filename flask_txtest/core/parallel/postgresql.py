@@ -69,8 +69,10 @@ class PostgreSQL(Server):
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         keys = {"key": self._key & 0xFFFFFFFF, "slot": _ALONE & 0xFFFFFFFF}
-        with self._admin.connect() as connection:
-            holders = [str(name) for name in connection.scalars(query, keys)]
+        if self._slot_connection is None:
+            self._slot_connection = self._admin.connect()
+        # On the slot connection claim_alone opened: no connection more per process.
+        holders = [str(name) for name in self._slot_connection.scalars(query, keys)]
         return any(holder.removeprefix(_HOLDER) in owners for holder in holders)
 
     def release(self) -> None:
