@@ -107,7 +107,7 @@ def _create_other_database(main_url: str, other_url: str, error: Exception) -> b
     if not missing:
         return False
     name = sa.make_url(other_url).database
-    engine = sa.create_engine(main_url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+    engine = admin_engine(main_url)
     try:
         with engine.connect() as connection:
             quoted = connection.dialect.identifier_preparer.quote(name)
@@ -168,6 +168,11 @@ def on_backends(*names: str) -> t.Callable[[C], None]:
         return None
 
     return decorate
+
+
+def admin_engine(url: str) -> sa.Engine:
+    """An engine for statements outside any transaction (CREATE/DROP DATABASE)."""
+    return sa.create_engine(url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
 
 
 def fresh_engine(url: str) -> sa.Engine:

@@ -70,10 +70,15 @@ def unreproducible(divergence: Divergence) -> IsolationError:
     )
 
 
+def labels(divergence: Divergence) -> tuple[str, str]:
+    """How the messages name the unit that ended its savepoint, and the others."""
+    others = " and ".join(other.label for other in divergence.others) or "another unit of work"
+    return divergence.unit.label, others
+
+
 def waited_for_the_writer(divergence: Divergence) -> IsolationError:
     """SQLite, seen at the test's end: another unit committed while a unit held writes."""
-    unit = divergence.unit.label
-    others = " and ".join(other.label for other in divergence.others) or "another unit of work"
+    unit, others = labels(divergence)
     return IsolationError(
         f"On SQLite, {others} committed while {unit} held writes it had not committed. "
         "SQLite lets one connection write at a time: in production that commit would "
@@ -85,8 +90,7 @@ def waited_for_the_writer(divergence: Divergence) -> IsolationError:
 
 def describe(divergence: Divergence) -> str:
     """What happened to which two units of work, and what to do."""
-    unit = divergence.unit.label
-    others = " and ".join(other.label for other in divergence.others) or "another unit of work"
+    unit, others = labels(divergence)
     if divergence.taken is Fate.RELEASED:
         what = (
             f"{unit} rolled back, but its savepoint was inside the one of {others}, whose "

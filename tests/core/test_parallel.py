@@ -30,7 +30,7 @@ import unittest
 import sqlalchemy as sa
 
 from flask_txtest.core.parallel.cleanup import drop_copies
-from tests._backends import BACKENDS, TMP, Backend, fresh_engine
+from tests._backends import BACKENDS, TMP, Backend, admin_engine, fresh_engine
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "parallel"
@@ -104,9 +104,7 @@ class ParallelRuns(unittest.TestCase):
 
     @classmethod
     def _server_sql(cls, statement: str) -> None:
-        engine = sa.create_engine(
-            cls.backend.url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT"
-        )
+        engine = admin_engine(cls.backend.url)
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql(statement)

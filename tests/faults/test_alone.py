@@ -16,15 +16,11 @@ import unittest
 
 import sqlalchemy as sa
 
-from tests._backends import Backend, fresh_engine, on_backends
+from tests._backends import Backend, admin_engine, fresh_engine, on_backends
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
 ANOTHER = "Another process is running tests on"
-
-
-def admin(backend: Backend) -> sa.Engine:
-    return sa.create_engine(backend.url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
 
 
 @on_backends("postgresql", "mysql")
@@ -36,7 +32,7 @@ class TwoProcessesOnOneDatabase(unittest.TestCase):
         url = sa.make_url(cls.backend.url)
         cls.database = f"{url.database}_alone"
         cls.url = url.set(database=cls.database).render_as_string(hide_password=False)
-        engine = admin(cls.backend)
+        engine = admin_engine(cls.backend.url)
         with engine.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {cls.database}")
             connection.exec_driver_sql(f"CREATE DATABASE {cls.database}")
@@ -44,7 +40,7 @@ class TwoProcessesOnOneDatabase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls) -> None:
-        engine = admin(cls.backend)
+        engine = admin_engine(cls.backend.url)
         with engine.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {cls.database}")
         engine.dispose()

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import flask_txtest.core.parallel.sqlite as sqlite_servers
 from flask_txtest import ConfigurationError, isolate
 from flask_txtest.core.parallel import servers
-from tests._backends import BACKENDS, TMP
+from tests._backends import BACKENDS, TMP, admin_engine
 
 metadata = sa.MetaData()
 notes = sa.Table(
@@ -146,10 +146,6 @@ class SQLiteFaultTests(unittest.TestCase):
         self.assertIn(UNKNOWN, str(caught.exception))
 
 
-def _admin(url: str) -> sa.Engine:
-    return sa.create_engine(url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
-
-
 class PostgreSQLPrivilegeTests(unittest.TestCase):
     """A role without CREATEDB: the error, then the way out it names."""
 
@@ -161,7 +157,7 @@ class PostgreSQLPrivilegeTests(unittest.TestCase):
         self.role = f"{base.database}_nocreatedb"
         self.main = f"{base.database}_nopriv"
         self.url = base.set(username=self.role, password=None, database=self.main)
-        self.admin = _admin(backend.url)
+        self.admin = admin_engine(backend.url)
         self.addCleanup(self.admin.dispose)
         with self.admin.connect() as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.main}_0 WITH (FORCE)")
@@ -206,7 +202,7 @@ class MySQLPrivilegeTests(unittest.TestCase):
             self.skipTest(f"backend mysql skipped: {backend.unavailable_reason}")
         base = sa.make_url(backend.url)
         user = f"{base.database}_nocreatedb"
-        admin = _admin(backend.url)
+        admin = admin_engine(backend.url)
         self.addCleanup(admin.dispose)
         with admin.connect() as connection:
             connection.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")

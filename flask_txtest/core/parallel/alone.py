@@ -29,7 +29,7 @@ import weakref
 import sqlalchemy as sa
 
 from ...errors import ConfigurationError
-from ..urls import safe_url, server_database_key
+from ..urls import DatabaseKey, safe_url, server_database_key
 from . import worker
 from .servers import server_for
 
@@ -43,7 +43,7 @@ _ANCESTORS = [a for a in os.environ.get(ANCESTORS_ENV, "").split(";") if a and a
 os.environ[ANCESTORS_ENV] = ";".join([*_ANCESTORS, _ME])
 
 _checked: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
-_claimed: set[str] = set()
+_claimed: set[DatabaseKey] = set()
 
 
 def claim_databases(engines: cabc.Iterable[sa.Engine]) -> None:
@@ -51,7 +51,11 @@ def claim_databases(engines: cabc.Iterable[sa.Engine]) -> None:
     for engine in engines:
         if engine in _checked:
             continue
-        if worker.declined() or not _claimable(engine) or _token(engine) in _claimed:
+        if worker.declined() or not _claimable(engine):
+            _checked.add(engine)
+            continue
+        database = server_database_key(engine)
+        if database in _claimed:
             _checked.add(engine)
             continue
         server = server_for(engine)
@@ -65,7 +69,7 @@ def claim_databases(engines: cabc.Iterable[sa.Engine]) -> None:
             log.info("flask_txtest: cannot claim %s (%s)", safe_url(engine), error)
             claimed = True
         if claimed:
-            _claimed.add(_token(engine))
+            _claimed.add(database)
             _checked.add(engine)
             continue
         # Not marked checked: every later test of this process is refused too.
@@ -87,7 +91,3 @@ def forget_claims() -> None:
 
 def _claimable(engine: sa.Engine) -> bool:
     return engine.url.get_backend_name() in ("postgresql", "mysql", "mariadb")
-
-
-def _token(engine: sa.Engine) -> str:
-    return "/".join(str(part) for part in server_database_key(engine))

@@ -37,10 +37,8 @@ class MySQL(Server):
         self._quote = self._admin.dialect.identifier_preparer.quote
 
     def try_claim(self, slot: int) -> bool:
-        if self._slot_connection is None:
-            self._slot_connection = self._admin.connect()
         query = sa.text("SELECT GET_LOCK(:name, 0)")
-        claimed = self._slot_connection.scalar(query, {"name": f"{self._lock}:{slot}"})
+        claimed = self._lock_session().scalar(query, {"name": f"{self._lock}:{slot}"})
         return bool(claimed == 1)
 
     def claim_alone(self, owner: str) -> bool:
@@ -48,17 +46,14 @@ class MySQL(Server):
             return False
         # The holder is named by a second lock its session takes: ``claim_held_by``
         # compares the sessions holding the two (GET_LOCK names cannot be listed).
-        assert self._slot_connection is not None
         query = sa.text("SELECT GET_LOCK(:name, 0)")
-        self._slot_connection.execute(query, {"name": self._owner_lock(owner)})
+        self._lock_session().execute(query, {"name": self._owner_lock(owner)})
         return True
 
     def claim_held_by(self, owners: cabc.Sequence[str]) -> bool:
         query = sa.text("SELECT IS_USED_LOCK(:name)")
-        if self._slot_connection is None:
-            self._slot_connection = self._admin.connect()
-        # On the slot connection claim_alone opened: no connection more per process.
-        connection = self._slot_connection
+        # On the slot connection: no connection more per process.
+        connection = self._lock_session()
         holder = connection.scalar(query, {"name": f"{self._lock}:{_ALONE}"})
         if holder is None:
             return False
@@ -70,6 +65,12 @@ class MySQL(Server):
     def _owner_lock(self, owner: str) -> str:
         digest = hashlib.sha1(f"{self.main}:{owner}".encode()).hexdigest()[:24]
         return f"flask_txtest:{digest}:holder"
+
+    def _lock_session(self) -> sa.Connection:
+        """The connection that holds this process's locks, opened once, for its life."""
+        if self._slot_connection is None:
+            self._slot_connection = self._admin.connect()
+        return self._slot_connection
 
     def release(self) -> None:
         super().release()

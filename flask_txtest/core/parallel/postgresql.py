@@ -43,18 +43,15 @@ class PostgreSQL(Server):
         self._quote = self._admin.dialect.identifier_preparer.quote
 
     def try_claim(self, slot: int) -> bool:
-        if self._slot_connection is None:
-            self._slot_connection = self._admin.connect()
         query = sa.text("SELECT pg_try_advisory_lock(:key, :slot)")
-        return bool(self._slot_connection.scalar(query, {"key": self._key, "slot": slot}))
+        return bool(self._lock_session().scalar(query, {"key": self._key, "slot": slot}))
 
     def claim_alone(self, owner: str) -> bool:
         if not self.try_claim(_ALONE):
             return False
         # The holder is named by its session's application_name (pg_stat_activity).
-        assert self._slot_connection is not None
         name = {"name": f"{_HOLDER}{owner}"}
-        self._slot_connection.execute(
+        self._lock_session().execute(
             sa.text("SELECT set_config('application_name', :name, false)"), name
         )
         return True
@@ -69,11 +66,15 @@ class PostgreSQL(Server):
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         keys = {"key": self._key & 0xFFFFFFFF, "slot": _ALONE & 0xFFFFFFFF}
+        # On the slot connection: no connection more per process.
+        holders = [str(name) for name in self._lock_session().scalars(query, keys)]
+        return any(holder.removeprefix(_HOLDER) in owners for holder in holders)
+
+    def _lock_session(self) -> sa.Connection:
+        """The connection that holds this process's locks, opened once, for its life."""
         if self._slot_connection is None:
             self._slot_connection = self._admin.connect()
-        # On the slot connection claim_alone opened: no connection more per process.
-        holders = [str(name) for name in self._slot_connection.scalars(query, keys)]
-        return any(holder.removeprefix(_HOLDER) in owners for holder in holders)
+        return self._slot_connection
 
     def release(self) -> None:
         super().release()
